@@ -1,0 +1,103 @@
+"""The local host's exception tree.
+
+::
+
+    DurableLocalError                    base of everything raised on purpose
+    ├── AppLoadError                     function_app.py cannot be imported or indexed (startup)
+    │   └── UnsupportedBindingError      a trigger/binding the local host does not emulate
+    ├── ClientRequestError               a management call the caller got wrong  -> HTTP 400
+    │   ├── OrchestratorNotFound         no orchestrator of that name             -> 400
+    │   ├── InvalidInstanceId            id breaks the extension's id rules      -> 400
+    │   └── NotSupportedError            a feature the local host leaves out     -> 501 / CLI error
+    ├── InstanceNotFound                 no such instance                         -> 404
+    ├── InstanceAlreadyExists            a running instance holds that id        -> 409 (the extension: 500)
+    ├── InstanceGone                     instance is finished for this operation -> 410
+    └── StoreError                       the state file failed us (retried by the dispatcher)
+        └── StaleCompletion              a completion for a lost lease / old execution; dropped
+
+Messages say what happened and what to do next; HTTP mapping lives in ``durable_local.http``.
+"""
+
+from __future__ import annotations
+
+
+class DurableLocalError(Exception):
+    """Base class of every error the local host raises deliberately."""
+
+
+class AppLoadError(DurableLocalError):
+    """The app directory could not be imported or indexed."""
+
+
+class UnsupportedBindingError(AppLoadError):
+    """A function uses a trigger or binding the local host cannot run."""
+
+    def __init__(self, function_name: str, binding_type: str, hint: str = "") -> None:
+        self.function_name = function_name
+        self.binding_type = binding_type
+        message = (
+            f"Function '{function_name}' uses binding type '{binding_type}', "
+            "which the local Durable host does not support"
+        )
+        super().__init__(f"{message}. {hint}".strip() if hint else message + ".")
+
+
+class ClientRequestError(DurableLocalError):
+    """The request was malformed; nothing was changed."""
+
+
+class OrchestratorNotFound(ClientRequestError):
+    """No orchestrator function with the requested name is registered."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # Wording of the extension's ArgumentException (ext: DurableClient.StartNewAsync).
+        super().__init__(
+            f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function. "
+            "Additional info: the local host found no orchestrator with this name in function_app.py."
+        )
+
+
+class InvalidInstanceId(ClientRequestError):
+    """An instance id that the extension would reject."""
+
+
+class NotSupportedError(ClientRequestError):
+    """A Durable feature the local host deliberately leaves out."""
+
+
+class InstanceNotFound(DurableLocalError):
+    """No instance with that id exists."""
+
+    def __init__(self, instance_id: str) -> None:
+        self.instance_id = instance_id
+        super().__init__(f"No instance with ID '{instance_id}' was found.")
+
+
+class InstanceAlreadyExists(DurableLocalError):
+    """A non-terminal instance already owns the id."""
+
+    def __init__(self, instance_id: str, status: str) -> None:
+        self.instance_id = instance_id
+        self.status = status
+        super().__init__(
+            f"An orchestration with instance ID '{instance_id}' already exists and is {status}; "
+            "wait for it to finish, terminate it, or choose another ID."
+        )
+
+
+class InstanceGone(DurableLocalError):
+    """The instance has finished; the operation no longer applies (HTTP 410)."""
+
+    def __init__(self, instance_id: str, status: str, operation: str) -> None:
+        self.instance_id = instance_id
+        self.status = status
+        super().__init__(f"Cannot {operation} instance '{instance_id}': it is already {status}.")
+
+
+class StoreError(DurableLocalError):
+    """The state store failed; the work item is abandoned and retried."""
+
+
+class StaleCompletion(StoreError):
+    """A completion arrived for a lost lease or a previous execution; it is dropped."""
