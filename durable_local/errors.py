@@ -12,6 +12,7 @@
     ├── InstanceNotFound                 no such instance                         -> 404
     ├── InstanceAlreadyExists            a running instance holds that id        -> 409 (the extension: 500)
     ├── InstanceGone                     instance is finished for this operation -> 410
+    ├── BindingError                     an output binding could not be written (the invocation fails)
     └── StoreError                       the state file failed us (retried by the dispatcher)
         └── StaleCompletion              a completion for a lost lease / old execution; dropped
 
@@ -93,6 +94,10 @@ class InstanceGone(DurableLocalError):
         self.instance_id = instance_id
         self.status = status
         super().__init__(f"Cannot {operation} instance '{instance_id}': it is already {status}.")
+
+
+class BindingError(DurableLocalError):
+    """An output binding (queue, table) could not be written; the invocation fails with it."""
 
 
 class StoreError(DurableLocalError):

@@ -1,0 +1,164 @@
+"""Runs one orchestrator episode or one activity through the SDK. Never raises on user code.
+
+The orchestrator side is the extension's shim protocol: the context JSON of
+``OrchestrationContextToString`` goes in as a string, ``Orchestrator.handle`` answers the
+OrchestratorState JSON, or raises an exception whose message carries that state after the
+``$OutOfProcData$:`` label (protocol notes 1.1, 1.5, 1.6). The activity side is the worker's
+``ActivityTriggerConverter``: ``df_loads`` the input (raw string fallback), ``df_dumps`` the result
+(notes 1.8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import traceback
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from azure.functions._durable_functions import df_dumps, df_loads
+
+from .loader import ActivityFunction
+from .protocol import HistoryEvent
+
+logger = logging.getLogger(__name__)
+
+OUT_OF_PROC_LABEL = "\n\n$OutOfProcData$:"
+
+#: ``AzureStorageDurabilityProvider``: MaximumDelayTime 6 days, LongRunningTimerIntervalLength 3 days,
+#: in .NET ``TimeSpan.ToString("c")`` form. Other providers (DTS, MSSQL, Netherite) send nothing.
+AZURE_STORAGE_TIMER_SETTINGS = {
+    "longRunningTimerIntervalDuration": "3.00:00:00",
+    "maximumShortTimerDuration": "6.00:00:00",
+}
+
+
+@dataclass(frozen=True)
+class OrchestratorReply:
+    """The SDK's answer for one episode: its state, or the error that replaced it."""
+
+    state: dict[str, Any]
+    error: str | None  # set when user code (or the SDK) failed the orchestration
+
+
+def build_context(
+    *,
+    history: list[HistoryEvent],
+    played_count: int,
+    input_json: str | None,
+    instance_id: str,
+    parent_instance_id: str | None,
+    timer_settings: bool,
+) -> str:
+    """The orchestration trigger value, exactly as ``OrchestrationContextToString`` builds it.
+
+    ``played_count`` events (everything before this episode's OrchestratorStarted) are marked
+    ``IsPlayed``; ``input`` is the stored JSON token, so a Python-client start arrives as a JSON
+    string and a curl start as an object (notes 1.4).
+    """
+    events = []
+    for index, event in enumerate(history):
+        played = index < played_count
+        events.append(event if event.get("IsPlayed") == played else {**event, "IsPlayed": played})
+    context: dict[str, Any] = {
+        "history": events,
+        "input": json.loads(input_json) if input_json is not None else None,
+        "instanceId": instance_id,
+        "isReplaying": bool(events[1]["IsPlayed"]) if len(events) > 1 else False,
+        "parentInstanceId": parent_instance_id,
+        # SchemaVersion V2 and V3: the extension sends both for SDKs 1.1.0-1.1.3 (notes 1.1).
+        "upperSchemaVersion": 1,
+        "upperSchemaVersionNew": 2,
+    }
+    if timer_settings:
+        context.update(AZURE_STORAGE_TIMER_SETTINGS)
+    context["defaultHttpAsyncRequestSleepTimeMillseconds"] = 30000  # sic: the extension's key
+    return json.dumps(context)
+
+
+def run_orchestrator(handle: Callable[[Any], str], context_json: str) -> OrchestratorReply:
+    """Call the orchestrator handle; user exceptions become ``OrchestratorReply.error``."""
+    try:
+        raw = handle(context_json)
+    except Exception as err:  # noqa: BLE001 - user code: a failure is data, not a crash
+        return _reply_from_exception(err)
+    try:
+        state = json.loads(raw)
+    except (TypeError, ValueError) as err:
+        return OrchestratorReply({}, f"The orchestrator returned a reply that is not JSON: {err}")
+    if not isinstance(state, dict):
+        return OrchestratorReply({}, "The orchestrator returned a reply that is not a JSON object")
+    return OrchestratorReply(state, state.get("error"))
+
+
+def _reply_from_exception(err: Exception) -> OrchestratorReply:
+    message = str(err)
+    # ext: OutOfProcExceptionHelpers.TryExtractOutOfProcStateJson
+    head, sep, tail = message.partition(OUT_OF_PROC_LABEL)
+    if sep:
+        try:
+            state = json.loads(tail)
+        except ValueError:
+            state = {}
+        return OrchestratorReply(state, state.get("error") or head)
+    return OrchestratorReply({}, message or type(err).__name__)
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    """``result_json`` on success; ``reason``/``details`` as TaskFailed records them."""
+
+    result_json: str | None = None
+    reason: str | None = None
+    details: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.reason is not None
+
+
+def decode_activity_input(input_json: str | None) -> Any:
+    """``ActivityTriggerConverter.decode``: ``df_loads`` with a raw-string fallback."""
+    if input_json is None:
+        return None
+    try:
+        return df_loads(input_json)
+    except json.JSONDecodeError:
+        return input_json
+
+
+async def run_activity(
+    activity: ActivityFunction,
+    input_json: str | None,
+    *,
+    pool: Executor,
+    bindings: Any,
+) -> ActivityResult:
+    """Run ``activity`` with its input and output bindings; user failures become ``reason``.
+
+    ``bindings`` provides ``prepare(outputs) -> {name: func.Out}`` and ``async flush(outputs,
+    values)`` (``durable_local.bindings.OutputBindings``); a binding that cannot be written fails
+    the invocation like any other error, so the orchestrator sees TaskFailed.
+    """
+    try:
+        kwargs: dict[str, Any] = {activity.input_name: decode_activity_input(input_json)}
+        outs = bindings.prepare(activity.outputs) if activity.outputs else {}
+        kwargs.update(outs)
+        if activity.is_async:
+            value = await activity.fn(**kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            value = await loop.run_in_executor(pool, lambda: activity.fn(**kwargs))
+        if outs:
+            await bindings.flush(activity.outputs, outs)
+        result_json = df_dumps(value)
+    except Exception as err:  # noqa: BLE001 - user code: a failure is data
+        # ext: TaskActivityShim records Reason "Activity function '<name>' failed: <message>".
+        message = f"{type(err).__name__}: {err}"
+        return ActivityResult(
+            reason=f"Activity function '{activity.name}' failed: {message}",
+            details="".join(traceback.format_exception(err)).rstrip(),
+        )
+    return ActivityResult(result_json=result_json)
