@@ -1,0 +1,236 @@
+"""Notification activities: ``NotifyApprover``, ``Escalation``, ``Approval``, ``SendReminder``.
+
+Each activity turns its input into one :class:`Notification` and writes it, as JSON text, to the
+Storage queue ``approval-notifications`` through a Functions queue output binding (the Functions
+host base64-encodes it because host.json sets ``extensions.queues.messageEncoding``). A mail or
+Teams sender would consume that queue; the workflow itself only needs the message written.
+
+Contract shared by all four:
+
+* Activities run at least once (a worker crash after the queue write but before the result is
+  checkpointed re-runs the activity). So the message is a pure function of the input: its ``id``
+  is ``"<instanceId>:<step>"`` (an idempotency key for the consumer) and its ``at`` timestamp is
+  the orchestrator's ``current_utc_datetime`` passed in the input, never the wall clock. A retry
+  writes a byte-identical message.
+* The return value is a small :data:`NotificationSummary` that the orchestrator keeps in history.
+* Input keys are camelCase, as produced by :mod:`approval.orchestrator`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Final, NotRequired, TypedDict
+
+import azure.functions as func
+
+from . import bp
+
+logger = logging.getLogger(__name__)
+
+#: Activity names (the function names the orchestrators call; must not change once deployed,
+#: or in-flight instances replaying old history would call a missing function).
+NOTIFY_APPROVER: Final = "NotifyApprover"
+ESCALATION: Final = "Escalation"
+APPROVAL: Final = "Approval"
+SEND_REMINDER: Final = "SendReminder"
+
+NOTIFICATION_QUEUE: Final = "approval-notifications"
+#: App setting holding the Storage connection (the Functions host's own storage account).
+STORAGE_CONNECTION: Final = "AzureWebJobsStorage"
+
+
+class NotifyApproverInput(TypedDict):
+    instanceId: str
+    to: str
+    at: str
+    title: str
+    requester: str
+    deadline: str
+    details: NotRequired[str | None]
+
+
+class EscalationInput(TypedDict):
+    instanceId: str
+    to: str
+    at: str
+    title: str
+    requester: str
+    approver: str
+    deadline: str
+
+
+class ApprovalInput(TypedDict):
+    instanceId: str
+    to: str
+    at: str
+    title: str
+    outcome: str
+    by: str
+    comment: NotRequired[str | None]
+    escalated: bool
+
+
+class ReminderInput(TypedDict):
+    instanceId: str
+    to: str
+    at: str
+    dueAt: str
+    number: int
+    count: int
+    subject: str
+    message: str
+
+
+class NotificationSummary(TypedDict):
+    id: str
+    type: str
+    to: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One queue message. ``step`` names the workflow step and makes the id unique per instance."""
+
+    instance_id: str
+    step: str
+    type: str
+    to: str
+    subject: str
+    text: str
+    at: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.instance_id}:{self.step}"
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "instanceId": self.instance_id,
+            "to": self.to,
+            "subject": self.subject,
+            "text": self.text,
+            "at": self.at,
+        }
+
+    def to_message(self) -> str:
+        """Deterministic JSON text (sorted keys), so a re-run writes the same bytes."""
+        return json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
+
+    def summary(self) -> NotificationSummary:
+        return {"id": self.id, "type": self.type, "to": self.to, "at": self.at}
+
+
+# ---------------------------------------------------------------------------------------------
+# Message composition (pure)
+
+
+def approval_requested(payload: NotifyApproverInput) -> Notification:
+    text = (
+        f"{payload['requester']} asks you to approve '{payload['title']}'. "
+        f"Please decide by {payload['deadline']}."
+    )
+    if payload.get("details"):
+        text += f"\n\n{payload['details']}"
+    return Notification(
+        instance_id=payload["instanceId"],
+        step="notify-approver",
+        type="approval_requested",
+        to=payload["to"],
+        subject=f"Approval requested: {payload['title']}",
+        text=text,
+        at=payload["at"],
+    )
+
+
+def escalation_notice(payload: EscalationInput) -> Notification:
+    return Notification(
+        instance_id=payload["instanceId"],
+        step="escalation",
+        type="escalation",
+        to=payload["to"],
+        subject=f"Escalation: {payload['title']}",
+        text=(
+            f"{payload['approver']} did not decide on '{payload['title']}' "
+            f"(requested by {payload['requester']}) in time. The request is reassigned to you: "
+            f"please decide by {payload['deadline']}."
+        ),
+        at=payload["at"],
+    )
+
+
+def decision_notice(payload: ApprovalInput) -> Notification:
+    text = f"Your request '{payload['title']}' was {payload['outcome']} by {payload['by']}"
+    text += " after escalation." if payload["escalated"] else "."
+    if payload.get("comment"):
+        text += f" Comment: {payload['comment']}"
+    return Notification(
+        instance_id=payload["instanceId"],
+        step="decision",
+        type="decision",
+        to=payload["to"],
+        subject=f"'{payload['title']}' was {payload['outcome']}",
+        text=text,
+        at=payload["at"],
+    )
+
+
+def reminder_notice(payload: ReminderInput) -> Notification:
+    return Notification(
+        instance_id=payload["instanceId"],
+        step=f"reminder-{payload['number']}",
+        type="reminder",
+        to=payload["to"],
+        subject=f"{payload['subject']} ({payload['number']}/{payload['count']})",
+        text=payload["message"],
+        at=payload["at"],
+    )
+
+
+def _send(notification: Notification, msg: func.Out[str]) -> NotificationSummary:
+    msg.set(notification.to_message())
+    logger.info(
+        "%s: queued %s notification %s for %s",
+        notification.instance_id, notification.type, notification.id, notification.to,
+    )
+    return notification.summary()
+
+
+# ---------------------------------------------------------------------------------------------
+# Activities (thin: compose, write to the queue binding, summarise)
+
+
+@bp.function_name(NOTIFY_APPROVER)
+@bp.activity_trigger(input_name="payload")
+@bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
+def notify_approver(payload: NotifyApproverInput, msg: func.Out[str]) -> NotificationSummary:
+    """Ask the approver for a decision."""
+    return _send(approval_requested(payload), msg)
+
+
+@bp.function_name(ESCALATION)
+@bp.activity_trigger(input_name="payload")
+@bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
+def escalation(payload: EscalationInput, msg: func.Out[str]) -> NotificationSummary:
+    """Reassign the request to the escalation target after the approver's deadline passed."""
+    return _send(escalation_notice(payload), msg)
+
+
+@bp.function_name(APPROVAL)
+@bp.activity_trigger(input_name="payload")
+@bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
+def approval(payload: ApprovalInput, msg: func.Out[str]) -> NotificationSummary:
+    """Tell the requester the decision (approved or rejected)."""
+    return _send(decision_notice(payload), msg)
+
+
+@bp.function_name(SEND_REMINDER)
+@bp.activity_trigger(input_name="payload")
+@bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
+def send_reminder(payload: ReminderInput, msg: func.Out[str]) -> NotificationSummary:
+    """Send reminder ``number`` of ``count``."""
+    return _send(reminder_notice(payload), msg)

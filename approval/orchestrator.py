@@ -1,0 +1,218 @@
+"""The approval orchestrator, ``approval_orchestrator``.
+
+Flow (input: :class:`~approval.models.ApprovalRequest` as JSON, every default resolved):
+
+1. publish ``stage=awaiting_approval`` and call ``NotifyApprover``;
+2. wait for an ``ApprovalDecision`` event until ``requestedAt + deadline``;
+3. decision first -> cancel the timer, call ``Approval`` (tell the requester), finish
+   ``approved``/``rejected``;
+4. deadline first -> publish ``stage=escalated``, call ``Escalation`` (tell ``escalateTo``) and
+   wait again until ``escalatedAt + escalationDeadline``; a decision finishes
+   ``approved``/``rejected`` with ``escalated: true``, a second timeout finishes ``expired``.
+
+The output is :class:`~approval.status.ApprovalResult`; the custom status is
+:class:`~approval.status.ApprovalState`.
+
+The code is a deterministic generator: time comes only from ``context.current_utc_datetime``,
+nothing reads the environment, the clock, random numbers or I/O; logging is guarded by
+``context.is_replaying``. Three SDK quirks shape the waiting code (azure-functions-durable 1.7.0):
+
+* **#573, long timers cannot be cancelled.** On Azure Storage the SDK turns a timer more than
+  6 days away into a ``LongTimerTask`` whose ``cancel()`` flags only the parent action; the
+  emitted child timer stays un-cancelled and DTFx keeps the instance ``Running`` until it fires.
+  So no timer here is ever longer than :data:`MAX_TIMER` (5 days): a long deadline is reached by
+  a chain of short timers, each cancelled for real when a decision wins.
+* **#507, early events are replayed into every later wait.** An event that arrives while no
+  ``wait_for_external_event`` task with its name is open is buffered by the SDK and never
+  removed: every later wait with that name receives it again. :class:`DecisionListener` therefore
+  creates one wait task and keeps it open from the very first ``yield`` until a payload arrives
+  (it is raced against the notification activities too, and re-used across timer chunks and
+  across the escalation stage), so no decision is ever buffered. A new wait task is only created
+  right after an invalid payload, in the same replay step, before any further event is read.
+* **#295, payload encoding.** The payload is a ``dict`` when raised over HTTP with a JSON body
+  and a ``str`` of JSON text when raised by the Python client; both are accepted
+  (:func:`~approval.models.decision_from_event`), anything else is ignored and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import azure.durable_functions as df
+from azure.durable_functions.models.Task import TaskBase
+
+from activities.notifications import APPROVAL, ESCALATION, NOTIFY_APPROVER
+
+from . import bp
+from .models import (
+    APPROVAL_ORCHESTRATOR,
+    DECISION_EVENT,
+    ApprovalRequest,
+    Decision,
+    as_utc,
+    decision_from_event,
+    format_instant,
+)
+from .status import ApprovalResult, ApprovalState
+
+logger = logging.getLogger(__name__)
+
+#: Longest single durable timer. Below the Azure Storage provider's 6-day
+#: ``maximumShortTimerDuration``, so the SDK never creates a LongTimerTask (SDK issue #573).
+MAX_TIMER: Final = timedelta(days=5)
+
+#: What an orchestrator generator yields, receives and returns.
+Orchestration = Generator[TaskBase, Any, Any]
+
+
+def now(context: df.DurableOrchestrationContext) -> datetime:
+    """The replay-safe current time as an aware UTC datetime."""
+    return as_utc(context.current_utc_datetime)
+
+
+class DecisionListener:
+    """Owns the single open ``wait_for_external_event(ApprovalDecision)`` task of an instance.
+
+    Invariant: until a valid decision has been received, :attr:`task` is either still waiting
+    or has just completed and is handed to :meth:`settle` before the orchestrator yields again.
+    Every ``yield`` while a decision is outstanding must include :attr:`task` (see the module
+    docstring on SDK issue #507).
+    """
+
+    def __init__(self, context: df.DurableOrchestrationContext) -> None:
+        self._context = context
+        self.task: TaskBase = context.wait_for_external_event(DECISION_EVENT)
+        self.decision: Decision | None = None
+        self.decided_at: datetime | None = None
+        self.ignored = 0
+
+    def settle(self) -> None:
+        """Consume :attr:`task` if it completed: keep a valid decision, re-arm after an invalid one."""
+        if self.decision is not None or not self.task.is_completed:
+            return
+        decision = decision_from_event(self.task.result)
+        if decision is None:
+            self.ignored += 1
+            if not self._context.is_replaying:
+                logger.warning(
+                    "%s: ignored %s event #%d: the payload holds no valid decision",
+                    self._context.instance_id, DECISION_EVENT, self.ignored,
+                )
+            self.task = self._context.wait_for_external_event(DECISION_EVENT)
+            return
+        self.decision = decision
+        self.decided_at = now(self._context)
+
+
+def call_while_listening(
+    context: df.DurableOrchestrationContext,
+    listener: DecisionListener,
+    activity: str,
+    payload: dict[str, Any],
+) -> Orchestration:
+    """Run ``activity`` to completion while the decision wait stays open; return its result.
+
+    A decision that arrives meanwhile is kept by ``listener``. A failed activity raises here.
+    """
+    task = context.call_activity(activity, payload)
+    while listener.decision is None and not task.is_completed:
+        yield context.task_any([task, listener.task])
+        listener.settle()
+    return (yield task)
+
+
+def wait_for_decision(
+    context: df.DurableOrchestrationContext,
+    listener: DecisionListener,
+    deadline: datetime,
+) -> Orchestration:
+    """Return the decision received before ``deadline``, or ``None`` once it has passed.
+
+    The one open wait task is raced against successive timers of at most :data:`MAX_TIMER`
+    (the chain reaches any deadline without a LongTimerTask, SDK issue #573). A timer that loses
+    to a decision is cancelled; DTFx completes an instance only when no timer is left open.
+    """
+    timer: TaskBase | None = None
+    fire_at: datetime | None = None
+    while listener.decision is None:
+        if timer is None or timer.is_completed:
+            # Compare with the fire time, not the clock: the episode that handles TimerFired may
+            # be stamped a little before or after it, and the deadline must end the chain exactly.
+            if fire_at is not None and fire_at >= deadline:
+                return None
+            fire_at = min(deadline, now(context) + MAX_TIMER)
+            timer = context.create_timer(fire_at)
+        yield context.task_any([listener.task, timer])
+        listener.settle()
+    if timer is not None and not timer.is_completed:
+        timer.cancel()
+    return listener.decision
+
+
+@bp.orchestration_trigger(context_name="context", orchestration=APPROVAL_ORCHESTRATOR)
+def approval_orchestrator(context: df.DurableOrchestrationContext) -> Orchestration:
+    """Run one approval from request to outcome; see the module docstring for the flow.
+
+    An invalid input (e.g. started through the generic starter without the deadlines the
+    approval starter resolves from app settings) fails the instance with a message naming
+    every invalid field.
+    """
+    request = ApprovalRequest.from_input(context.get_input())
+    instance_id = context.instance_id
+    state = ApprovalState.awaiting(request, now(context))
+    context.set_custom_status(state.to_json())
+    listener = DecisionListener(context)
+
+    yield from call_while_listening(context, listener, NOTIFY_APPROVER, {
+        "instanceId": instance_id,
+        "to": request.approver,
+        "at": format_instant(now(context)),
+        "title": request.title,
+        "requester": request.requester,
+        "deadline": format_instant(state.deadline),
+        "details": request.details,
+    })
+    decision = yield from wait_for_decision(context, listener, state.deadline)
+
+    if decision is None:
+        escalated_at = now(context)
+        state = state.escalate(escalated_at, escalated_at + request.escalation_deadline)
+        context.set_custom_status(state.to_json())
+        if not context.is_replaying:
+            logger.info("%s: no decision by %s, escalating to %s",
+                        instance_id, format_instant(escalated_at), request.escalate_to)
+        yield from call_while_listening(context, listener, ESCALATION, {
+            "instanceId": instance_id,
+            "to": request.escalate_to,
+            "at": format_instant(escalated_at),
+            "title": request.title,
+            "requester": request.requester,
+            "approver": request.approver,
+            "deadline": format_instant(state.deadline),
+        })
+        decision = yield from wait_for_decision(context, listener, state.deadline)
+
+    if decision is None:
+        state = state.expire()
+    else:
+        assert listener.decided_at is not None
+        state = state.decide(decision, listener.decided_at)
+        # Published before the activity runs, so the decision endpoint answers 409 from now on.
+        context.set_custom_status(state.to_json())
+        yield context.call_activity(APPROVAL, {
+            "instanceId": instance_id,
+            "to": request.requester,
+            "at": format_instant(now(context)),
+            "title": request.title,
+            "outcome": decision.outcome.value,
+            "by": decision.by,
+            "comment": decision.comment,
+            "escalated": state.escalated,
+        })
+    context.set_custom_status(state.to_json())
+    if not context.is_replaying:
+        logger.info("%s: finished %s", instance_id, state.stage.value)
+    return ApprovalResult(instance_id, state, now(context), listener.ignored).to_json()
