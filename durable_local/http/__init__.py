@@ -1,0 +1,13 @@
+"""The local host's HTTP surface: the app's HTTP functions and the Durable management API.
+
+``create_app(host)`` builds the aiohttp application; ``open_host`` runs it (with
+``KeyMaskingAccessLogger`` as the access log, so function keys never reach a log).
+"""
+
+from __future__ import annotations
+
+from .access_log import KeyMaskingAccessLogger
+from .app import create_app
+from .client_binding import client_binding, client_binding_json
+
+__all__ = ["KeyMaskingAccessLogger", "client_binding", "client_binding_json", "create_app"]

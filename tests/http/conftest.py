@@ -1,0 +1,42 @@
+"""Fixtures of the HTTP layer tests: the fixture app, a fake host and a served aiohttp app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+from fake_host import FakeHost
+
+from durable_local.http import create_app
+from durable_local.loader import Registry, load_app
+
+APPS = Path(__file__).parent / "apps"
+
+
+@pytest.fixture(scope="session")
+def basic_registry() -> Registry:
+    return load_app(APPS / "basic")
+
+
+@pytest.fixture
+def fake_host(basic_registry: Registry) -> FakeHost:
+    return FakeHost(basic_registry)
+
+
+async def serve(host: FakeHost) -> TestClient:
+    """Start ``create_app(host)`` on a free loopback port and point ``host.base_url`` at it."""
+    server = TestServer(create_app(host), host="127.0.0.1")
+    client = TestClient(server)
+    await client.start_server()
+    host.base_url = str(server.make_url("")).rstrip("/")
+    return client
+
+
+@pytest_asyncio.fixture
+async def http(fake_host: FakeHost) -> AsyncIterator[TestClient]:
+    client = await serve(fake_host)
+    yield client
+    await client.close()

@@ -1,0 +1,167 @@
+"""An in-memory test double of the ``DurableHost`` contract (``durable_local.host``).
+
+It runs no orchestrations: instances are rows the tests move between statuses with
+:meth:`FakeHost.set_status`. Enough to drive every branch of the HTTP layer without the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from durable_local.errors import (
+    InstanceAlreadyExists,
+    InstanceGone,
+    InstanceNotFound,
+    NotSupportedError,
+    OrchestratorNotFound,
+)
+from durable_local.instances import InstanceQuery, InstanceStatus, validate_instance_id
+from durable_local.loader import Registry
+from durable_local.protocol import RuntimeStatus
+
+START = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = START) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+class FakeHost:
+    def __init__(
+        self, registry: Registry, hub_name: str = "TestHubName", function_keys: dict[str, str] | None = None
+    ) -> None:
+        self.registry = registry
+        self.hub_name = hub_name
+        self.function_keys = function_keys
+        self.clock = FakeClock()
+        self.base_url = "http://127.0.0.1:7071"
+        self.instances: dict[str, InstanceStatus] = {}
+        self.histories: dict[str, list[dict[str, Any]]] = {}
+        self.calls: list[tuple[Any, ...]] = []
+
+    # -- helpers for tests ---------------------------------------------------------------
+
+    def add(self, instance_id: str, status: RuntimeStatus = RuntimeStatus.RUNNING, **fields: Any) -> InstanceStatus:
+        now = self.clock.now()
+        row = InstanceStatus(
+            instance_id=instance_id,
+            name=fields.pop("name", "hello_orchestrator"),
+            runtime_status=status,
+            execution_id=uuid.uuid4().hex,
+            input=fields.pop("input", None),
+            output=fields.pop("output", None),
+            custom_status=fields.pop("custom_status", None),
+            created_at=fields.pop("created_at", now),
+            last_updated_at=fields.pop("last_updated_at", now),
+        )
+        self.instances[instance_id] = row
+        return row
+
+    def set_status(self, instance_id: str, status: RuntimeStatus, **fields: Any) -> None:
+        self.instances[instance_id] = replace(self.instances[instance_id], runtime_status=status, **fields)
+
+    # -- the contract --------------------------------------------------------------------
+
+    async def start_orchestration(self, name: str, instance_id: str | None = None, input_json: str | None = None) -> str:
+        self.calls.append(("start", name, instance_id, input_json))
+        if name not in self.registry.orchestrators:
+            raise OrchestratorNotFound(name)
+        new_id = validate_instance_id(instance_id) if instance_id is not None else uuid.uuid4().hex
+        existing = self.instances.get(new_id)
+        if existing is not None and not existing.runtime_status.is_terminal:
+            raise InstanceAlreadyExists(new_id, existing.runtime_status)
+        self.add(new_id, name=name, input=input_json)
+        self.clock.advance(timedelta(seconds=1))
+        return new_id
+
+    async def get_status(self, instance_id: str) -> InstanceStatus | None:
+        return self.instances.get(instance_id)
+
+    async def get_history(self, instance_id: str) -> list[dict[str, Any]] | None:
+        return self.histories.get(instance_id) if instance_id in self.instances else None
+
+    def _matching(self, query: InstanceQuery) -> list[InstanceStatus]:
+        rows = sorted(self.instances.values(), key=lambda s: (s.created_at, s.instance_id))
+        if query.created_from is not None:
+            rows = [r for r in rows if r.created_at >= query.created_from]
+        if query.created_to is not None:
+            rows = [r for r in rows if r.created_at <= query.created_to]
+        if query.statuses:
+            rows = [r for r in rows if r.runtime_status in query.statuses]
+        if query.instance_id_prefix:
+            rows = [r for r in rows if r.instance_id.startswith(query.instance_id_prefix)]
+        return rows
+
+    async def list_instances(self, query: InstanceQuery) -> tuple[list[InstanceStatus], str | None]:
+        self.calls.append(("list", query))
+        rows = self._matching(query)
+        start = int(query.continuation_token or 0)
+        if query.top is None:
+            return rows[start:], None
+        page = rows[start : start + query.top]
+        more = start + query.top < len(rows)
+        return page, str(start + query.top) if more else None
+
+    def _live(self, instance_id: str, operation: str) -> InstanceStatus:
+        row = self.instances.get(instance_id)
+        if row is None:
+            raise InstanceNotFound(instance_id)
+        if row.runtime_status.is_terminal:
+            raise InstanceGone(instance_id, row.runtime_status, operation)
+        return row
+
+    async def raise_event(self, instance_id: str, name: str, input_json: str | None) -> None:
+        self._live(instance_id, "raise an event for")
+        self.calls.append(("raise_event", instance_id, name, input_json))
+
+    async def terminate(self, instance_id: str, reason: str | None) -> None:
+        self._live(instance_id, "terminate")
+        self.calls.append(("terminate", instance_id, reason))
+        self.set_status(instance_id, RuntimeStatus.TERMINATED, output=json.dumps(reason))
+
+    async def suspend(self, instance_id: str, reason: str | None) -> None:
+        self._live(instance_id, "suspend")
+        self.calls.append(("suspend", instance_id, reason))
+        self.set_status(instance_id, RuntimeStatus.SUSPENDED)
+
+    async def resume(self, instance_id: str, reason: str | None) -> None:
+        self._live(instance_id, "resume")
+        self.calls.append(("resume", instance_id, reason))
+        self.set_status(instance_id, RuntimeStatus.RUNNING)
+
+    async def restart(self, instance_id: str, new_instance_id: bool = True) -> str:
+        row = self.instances.get(instance_id)
+        if row is None:
+            raise InstanceNotFound(instance_id)
+        self.calls.append(("restart", instance_id, new_instance_id))
+        target = uuid.uuid4().hex if new_instance_id else instance_id
+        return await self.start_orchestration(row.name, target, row.input)
+
+    async def rewind(self, instance_id: str, reason: str | None) -> None:
+        raise NotSupportedError("Rewind is not supported by the local host.")
+
+    async def purge(self, instance_id: str) -> int:
+        self.calls.append(("purge", instance_id))
+        return 1 if self.instances.pop(instance_id, None) is not None else 0
+
+    async def purge_many(self, query: InstanceQuery) -> int:
+        self.calls.append(("purge_many", query))
+        rows = self._matching(query)
+        for row in rows:
+            del self.instances[row.instance_id]
+        return len(rows)
+
+    async def delete_task_hub(self) -> None:
+        self.calls.append(("delete_task_hub",))
+        self.instances.clear()

@@ -1,0 +1,120 @@
+"""Functions route templates compile to the matches ASP.NET routing would make."""
+
+from __future__ import annotations
+
+import pytest
+
+from durable_local.errors import AppLoadError
+from durable_local.http.routes import FunctionRoutes, RouteMatch, RouteTemplate
+from durable_local.loader import HttpFunction
+
+
+def test_plain_parameter_matches_one_segment_and_decodes_it():
+    template = RouteTemplate("hello/{name}")
+    assert template.match("hello/world") == {"name": "world"}
+    assert template.match("hello/caf%C3%A9%20au%20lait") == {"name": "café au lait"}
+    assert template.match("hello") is None
+    assert template.match("hello/a/b") is None
+
+
+def test_encoded_slash_stays_inside_its_segment():
+    assert RouteTemplate("files/{name}").match("files/a%2Fb") == {"name": "a/b"}
+
+
+def test_literals_match_case_insensitively_and_trailing_slash_is_ignored():
+    template = RouteTemplate("Orders/{id}")
+    assert template.match("orders/7/") == {"id": "7"}
+    assert template.match("ORDERS/7") == {"id": "7"}
+
+
+def test_optional_parameter_may_be_absent():
+    template = RouteTemplate("products/{category:alpha}/{id:int?}")
+    assert template.match("products/shoes/12") == {"category": "shoes", "id": "12"}
+    assert template.match("products/shoes") == {"category": "shoes"}
+    assert template.match("products/shoes/x") is None
+
+
+def test_default_value_fills_a_missing_parameter():
+    assert RouteTemplate("page/{n:int=1}").match("page") == {"n": "1"}
+    assert RouteTemplate("page/{n:int=1}").match("page/3") == {"n": "3"}
+
+
+def test_catch_all_takes_the_rest_of_the_path():
+    template = RouteTemplate("static/{*path}")
+    assert template.match("static/css/site.css") == {"path": "css/site.css"}
+    assert template.match("static") == {}
+
+
+def test_complex_segment_splits_from_the_right():
+    assert RouteTemplate("report/{name}.{ext}").match("report/q1.final.pdf") == {"name": "q1.final", "ext": "pdf"}
+
+
+@pytest.mark.parametrize(
+    ("constraint", "accepted", "rejected"),
+    [
+        ("int", ["42", "-7"], ["4.2", "x", "2147483648"]),
+        ("long", ["2147483648"], ["9223372036854775808", "x"]),
+        ("bool", ["true", "False"], ["yes", "1"]),
+        ("guid", ["6F9619FF-8B86-D011-B42D-00C04FC964FF", "6f9619ff8b86d011b42d00c04fc964ff"], ["6F9619FF", "xyz"]),
+        ("alpha", ["abc", "XYZ"], ["abc1", "a-b"]),
+        ("datetime", ["2025-01-01", "2025-01-01T10:00:00"], ["yesterday", "2025-13-01"]),
+        ("decimal", ["1.5", "-3"], ["1e3", "x"]),
+        ("double", ["1e3", "-0.5"], ["x"]),
+        ("float", ["2.5"], ["1,5"]),
+        ("minlength(3)", ["abc", "abcd"], ["ab"]),
+        ("maxlength(3)", ["ab", "abc"], ["abcd"]),
+        ("length(2)", ["ab"], ["a", "abc"]),
+        ("length(2,3)", ["ab", "abc"], ["a", "abcd"]),
+        ("min(10)", ["10", "99"], ["9", "x"]),
+        ("max(10)", ["10", "-1"], ["11"]),
+        ("range(1,5)", ["1", "5"], ["0", "6"]),
+        ("regex(^\\d{{3}}$)", ["123"], ["1234", "abc"]),
+    ],
+)
+def test_typed_constraints_accept_and_reject_like_aspnet(constraint, accepted, rejected):
+    template = RouteTemplate(f"v/{{value:{constraint}}}")
+    for value in accepted:
+        assert template.match(f"v/{value}") == {"value": value}, value
+    for value in rejected:
+        assert template.match(f"v/{value}") is None, value
+
+
+def test_constraints_chain():
+    template = RouteTemplate("n/{id:int:min(1)}")
+    assert template.match("n/5") == {"id": "5"}
+    assert template.match("n/0") is None
+
+
+@pytest.mark.parametrize("bad", ["x/{id:nope}", "x/{id", "x/{a}/{A}", "x/{*rest}/y", "x/{id:min(a)}"])
+def test_invalid_templates_fail_at_compile_time(bad):
+    with pytest.raises(ValueError):
+        RouteTemplate(bad)
+
+
+def _fn(name: str, route: str, methods=("GET",)) -> HttpFunction:
+    return HttpFunction(name=name, fn=lambda req: "", route=route, methods=methods, auth_level="anonymous", request_name="req")
+
+
+def test_literal_routes_win_over_parameters_regardless_of_declaration_order():
+    routes = FunctionRoutes([_fn("by_slug", "items/{slug}"), _fn("new", "items/new")])
+    found = routes.resolve("/api/items/new", "GET")
+    assert isinstance(found, RouteMatch) and found.function.name == "new"
+    found = routes.resolve("/api/items/other", "GET")
+    assert isinstance(found, RouteMatch) and found.function.name == "by_slug"
+
+
+def test_wrong_method_reports_allowed_methods_and_unknown_path_reports_none():
+    routes = FunctionRoutes([_fn("a", "things", ("GET", "POST"))])
+    assert routes.resolve("/api/things", "DELETE") == ["GET", "POST"]
+    assert routes.resolve("/api/nothing", "GET") is None
+    assert routes.resolve("/things", "GET") is None
+
+
+def test_empty_route_prefix_serves_from_the_root():
+    routes = FunctionRoutes([_fn("a", "things")], route_prefix="")
+    assert isinstance(routes.resolve("/things", "GET"), RouteMatch)
+
+
+def test_invalid_route_of_a_function_is_an_app_load_error_naming_it():
+    with pytest.raises(AppLoadError, match="'broken'"):
+        FunctionRoutes([_fn("broken", "x/{id:unknown}")])
