@@ -130,6 +130,19 @@ def table_entities(value: Any, binding: OutputBinding) -> list[dict[str, Any]]:
     return entities
 
 
+class OutValue(func.Out):
+    """The worker's ``Out``: holds whatever the function ``set`` (``func.Out`` is abstract)."""
+
+    def __init__(self) -> None:
+        self._value: Any = None
+
+    def set(self, val: Any) -> None:
+        self._value = val
+
+    def get(self) -> Any:
+        return self._value
+
+
 class OutputBindings:
     """Prepares ``func.Out`` objects and writes their values after an invocation."""
 
@@ -140,7 +153,7 @@ class OutputBindings:
 
     def prepare(self, outputs: tuple[OutputBinding, ...]) -> dict[str, func.Out]:
         """One fresh ``func.Out`` per declared output binding, keyed by parameter name."""
-        return {binding.name: func.Out() for binding in outputs}
+        return {binding.name: OutValue() for binding in outputs}
 
     async def flush(self, outputs: tuple[OutputBinding, ...], values: Mapping[str, func.Out]) -> None:
         """Write every value that was ``set``; raise :class:`BindingError` on the first failure.

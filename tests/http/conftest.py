@@ -8,10 +8,10 @@ from typing import AsyncIterator
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from fake_host import FakeHost
 
-from durable_local.http import create_app
+from durable_local.http import KeyMaskingAccessLogger, create_app
 from durable_local.loader import Registry, load_app
+from tests.http.fake_host import FakeHost
 
 APPS = Path(__file__).parent / "apps"
 
@@ -29,6 +29,8 @@ def fake_host(basic_registry: Registry) -> FakeHost:
 async def serve(host: FakeHost) -> TestClient:
     """Start ``create_app(host)`` on a free loopback port and point ``host.base_url`` at it."""
     server = TestServer(create_app(host), host="127.0.0.1")
+    # The access logger open_host uses, so tests see what the host logs.
+    await server.start_server(access_log_class=KeyMaskingAccessLogger)
     client = TestClient(server)
     await client.start_server()
     host.base_url = str(server.make_url("")).rstrip("/")

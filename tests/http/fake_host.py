@@ -49,6 +49,8 @@ class FakeHost:
         self.instances: dict[str, InstanceStatus] = {}
         self.histories: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[tuple[Any, ...]] = []
+        #: When set, a started instance is Completed at once with this output (JSON text).
+        self.complete_on_start: str | None = None
 
     # -- helpers for tests ---------------------------------------------------------------
 
@@ -82,6 +84,8 @@ class FakeHost:
         if existing is not None and not existing.runtime_status.is_terminal:
             raise InstanceAlreadyExists(new_id, existing.runtime_status)
         self.add(new_id, name=name, input=input_json)
+        if self.complete_on_start is not None:
+            self.set_status(new_id, RuntimeStatus.COMPLETED, output=self.complete_on_start)
         self.clock.advance(timedelta(seconds=1))
         return new_id
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-import pytest
+from tests.bindings.storage import closed_port_connection_string
 
 
-@pytest.mark.asyncio
 async def test_sync_function_receives_route_params_query_and_headers(http):
     response = await http.get("/api/hello/world?q=search", headers={"X-Test": "header value"})
     assert response.status == 200
@@ -21,7 +20,6 @@ async def test_sync_function_receives_route_params_query_and_headers(http):
     assert body["url"].endswith("/api/hello/world?q=search")
 
 
-@pytest.mark.asyncio
 async def test_async_function_gets_body_and_its_http_response_is_sent_as_is(http):
     response = await http.put("/api/echo", data=b"\x00binary\xff")
     assert response.status == 201
@@ -31,13 +29,11 @@ async def test_async_function_gets_body_and_its_http_response_is_sent_as_is(http
     assert await response.read() == b"\x00binary\xff"
 
 
-@pytest.mark.asyncio
 async def test_request_json_body_is_available_through_get_json(http):
     response = await http.post("/api/json-body", json={"a": [1, 2]})
     assert await response.json() == {"received": {"a": [1, 2]}}
 
 
-@pytest.mark.asyncio
 async def test_plain_string_return_is_a_200_text_response(http):
     response = await http.get("/api/text")
     assert response.status == 200
@@ -45,7 +41,6 @@ async def test_plain_string_return_is_a_200_text_response(http):
     assert await response.text() == "plain text"
 
 
-@pytest.mark.asyncio
 async def test_typed_route_constraints_pick_the_function(http):
     assert await (await http.get("/api/items/42")).text() == "id 42"
     assert await (await http.get("/api/items/abc")).text() == "slug abc"
@@ -54,13 +49,11 @@ async def test_typed_route_constraints_pick_the_function(http):
     assert response.status == 404
 
 
-@pytest.mark.asyncio
 async def test_optional_route_parameter(http):
     assert await (await http.get("/api/optional/x")).text() == "part=x"
     assert await (await http.get("/api/optional")).text() == "part=None"
 
 
-@pytest.mark.asyncio
 async def test_unknown_route_is_404_json(http):
     response = await http.get("/api/does-not-exist")
     assert response.status == 404
@@ -68,7 +61,6 @@ async def test_unknown_route_is_404_json(http):
     assert "/api/does-not-exist" in body["Message"]
 
 
-@pytest.mark.asyncio
 async def test_wrong_method_is_405_json_with_allow_header(http):
     response = await http.delete("/api/echo")
     assert response.status == 405
@@ -76,7 +68,6 @@ async def test_wrong_method_is_405_json_with_allow_header(http):
     assert "DELETE" in (await response.json())["Message"]
 
 
-@pytest.mark.asyncio
 async def test_returning_a_dict_fails_like_the_worker(http, caplog):
     with caplog.at_level(logging.INFO, logger="durable_local"):
         response = await http.get("/api/returns-dict")
@@ -86,7 +77,6 @@ async def test_returning_a_dict_fails_like_the_worker(http, caplog):
     assert "Executed 'Functions.returns_dict' (Failed" in caplog.text
 
 
-@pytest.mark.asyncio
 async def test_exception_in_function_is_500_json_and_logged(http, caplog):
     with caplog.at_level(logging.INFO, logger="durable_local"):
         response = await http.get("/api/boom")
@@ -99,7 +89,6 @@ async def test_exception_in_function_is_500_json_and_logged(http, caplog):
     assert (await http.get("/api/text")).status == 200
 
 
-@pytest.mark.asyncio
 async def test_invocations_are_logged_like_func_start(http, caplog):
     with caplog.at_level(logging.INFO, logger="durable_local"):
         await http.get("/api/text")
@@ -109,19 +98,16 @@ async def test_invocations_are_logged_like_func_start(http, caplog):
     assert any(m.startswith("Executed 'Functions.text' (Succeeded, Id=") and "Duration=" in m for m in messages)
 
 
-@pytest.mark.asyncio
 async def test_context_parameter_is_passed_when_declared(http):
     assert await (await http.get("/api/with-context")).text() == "with_context 36"
 
 
-@pytest.mark.asyncio
 async def test_client_function_receives_binding_whose_links_use_the_host(http, fake_host):
     body = await (await http.get("/api/client-binding")).json()
     assert body["id"] == "abc"
     assert body["statusQueryGetUri"].startswith(f"{fake_host.base_url}/runtime/webhooks/durabletask/instances/abc?")
 
 
-@pytest.mark.asyncio
 async def test_starter_function_round_trips_through_the_sdk_client(http, fake_host):
     response = await http.post("/api/orchestrators/hello_orchestrator", data=json.dumps({"city": "Oslo"}))
     assert response.status == 202
@@ -136,14 +122,30 @@ async def test_starter_function_round_trips_through_the_sdk_client(http, fake_ho
     assert (await status.json())["input"] == json.dumps({"city": "Oslo"})
 
 
-@pytest.mark.asyncio
 async def test_starter_surfaces_unknown_orchestrator_as_function_failure(http):
     response = await http.post("/api/orchestrators/nope")
     assert response.status == 500
     assert "doesn't exist" in (await response.json())["error"]
 
 
-@pytest.mark.asyncio
 async def test_root_and_host_status_answer_for_readiness_checks(http):
     assert (await http.get("/")).status == 200
     assert (await (await http.get("/admin/host/status")).json())["state"] == "Running"
+
+
+async def test_output_binding_failure_fails_the_invocation(http, monkeypatch):
+    monkeypatch.setenv("QueueConnection", closed_port_connection_string())
+    response = await http.post("/api/enqueue", data="hello")
+    assert response.status == 500
+    error = (await response.json())["error"]
+    assert error.startswith("BindingError: Output binding 'msg' (queue 'outbox', connection setting 'QueueConnection')")
+
+
+async def test_output_binding_is_written_after_the_function_returns(http, monkeypatch, azurite):
+    from azure.storage.queue import QueueClient, TextBase64DecodePolicy
+
+    monkeypatch.setenv("QueueConnection", azurite)
+    response = await http.post("/api/enqueue", data="hello queue")
+    assert response.status == 200
+    queue = QueueClient.from_connection_string(azurite, "outbox", message_decode_policy=TextBase64DecodePolicy())
+    assert "hello queue" in [m.content for m in queue.receive_messages(messages_per_page=32)]

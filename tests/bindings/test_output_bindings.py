@@ -1,0 +1,136 @@
+"""Queue and table output bindings: what is written, where, and how failures surface."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+import azure.functions as func
+import pytest
+
+from durable_local.bindings import (
+    DEVELOPMENT_CONNECTION_STRING,
+    OutputBindings,
+    queue_messages,
+    resolve_connection_string,
+    table_entities,
+)
+from durable_local.errors import BindingError
+from durable_local.loader import OutputBinding
+from tests.bindings.storage import closed_port_connection_string
+
+
+def queue_binding(queue: str = "outbox", connection: str | None = "QueueConnection") -> OutputBinding:
+    settings = {"type": "queue", "name": "msg", "queueName": queue}
+    if connection:
+        settings["connection"] = connection
+    return OutputBinding("msg", "queue", settings)
+
+
+def table_binding(table: str = "Results", **extra: str) -> OutputBinding:
+    return OutputBinding("row", "table", {"type": "table", "name": "row", "tableName": table, **extra})
+
+
+def test_queue_messages_are_base64_like_the_functions_binding():
+    assert queue_messages("héllo") == [base64.b64encode("héllo".encode()).decode()]
+    assert queue_messages(b"\x00\x01") == ["AAE="]
+
+
+def test_a_list_value_is_one_message_per_item():
+    assert [base64.b64decode(m).decode() for m in queue_messages(["a", "b", b"c"])] == ["a", "b", "c"]
+
+
+def test_a_queue_message_object_sends_its_body():
+    message = func.QueueMessage(body=b'{"k": 1}')
+    assert base64.b64decode(queue_messages(message)[0]) == b'{"k": 1}'
+
+
+def test_unsupported_queue_values_name_the_type():
+    with pytest.raises(TypeError, match="not dict"):
+        queue_messages({"k": 1})
+
+
+def test_table_entities_take_keys_from_the_value_or_the_binding():
+    binding = table_binding(partitionKey="p")
+    assert table_entities('{"RowKey": "r", "v": 1}', binding) == [{"RowKey": "r", "v": 1, "PartitionKey": "p"}]
+    rows = table_entities([{"PartitionKey": 1, "RowKey": 2}], binding)
+    assert rows == [{"PartitionKey": "1", "RowKey": "2"}]
+    with pytest.raises(TypeError, match="RowKey"):
+        table_entities({"v": 1}, binding)
+
+
+def test_connection_setting_lookup_and_development_storage():
+    env = {"QueueConnection": "UseDevelopmentStorage=true", "AzureWebJobsOther": "AccountName=x;AccountKey=y"}
+    assert resolve_connection_string("QueueConnection", env) == DEVELOPMENT_CONNECTION_STRING
+    assert resolve_connection_string("Other", env) == "AccountName=x;AccountKey=y"
+    with pytest.raises(BindingError, match="App setting 'Missing' is not set"):
+        resolve_connection_string("Missing", env)
+
+
+async def test_nothing_is_written_when_the_out_was_never_set():
+    bindings = OutputBindings(environ={})
+    outs = bindings.prepare((queue_binding(),))
+    await bindings.flush((queue_binding(),), outs)  # no setting needed: nothing to write
+
+
+async def test_missing_setting_fails_the_invocation_with_binding_error():
+    bindings = OutputBindings(environ={})
+    binding = queue_binding()
+    outs = bindings.prepare((binding,))
+    outs["msg"].set("x")
+    with pytest.raises(BindingError, match=r"Output binding 'msg' \(queue 'outbox', connection setting 'QueueConnection'\)"):
+        await bindings.flush((binding,), outs)
+
+
+@pytest.mark.parametrize("binding", [queue_binding(), table_binding(partitionKey="p", rowKey="r")])
+async def test_unreachable_storage_fails_fast_with_a_clear_binding_error(binding):
+    connection_string = closed_port_connection_string()
+    setting = binding.settings.get("connection") or "AzureWebJobsStorage"
+    bindings = OutputBindings(environ={setting: connection_string})
+    outs = bindings.prepare((binding,))
+    outs[binding.name].set('{"v": 1}')
+    started = time.monotonic()
+    with pytest.raises(BindingError) as caught:
+        await bindings.flush((binding,), outs)
+    assert time.monotonic() - started < 15
+    message = str(caught.value)
+    assert f"Output binding '{binding.name}'" in message
+    assert f"connection setting '{setting}'" in message
+    assert "could not write to http://127.0.0.1:" in message
+    assert "AccountKey" not in message and "Eby8vdM02" not in message
+
+
+async def test_queue_output_writes_base64_messages_to_azurite(azurite):
+    from azure.storage.queue import QueueClient, TextBase64DecodePolicy
+
+    queue = f"out-{uuid.uuid4().hex[:12]}"
+    binding = queue_binding(queue, connection=None)  # default: AzureWebJobsStorage, set by the fixture
+    bindings = OutputBindings()
+    outs = bindings.prepare((binding,))
+    outs["msg"].set(["first", json.dumps({"second": 2})])
+    await bindings.flush((binding,), outs)
+
+    raw = QueueClient.from_connection_string(azurite, queue)
+    texts = [m.content for m in raw.receive_messages(messages_per_page=10)]
+    assert texts == [base64.b64encode(b"first").decode(), base64.b64encode(b'{"second": 2}').decode()]
+    decoded = QueueClient.from_connection_string(azurite, queue, message_decode_policy=TextBase64DecodePolicy())
+    assert decoded.get_queue_properties().approximate_message_count == 2
+
+
+async def test_table_output_upserts_entities_in_azurite(azurite):
+    from azure.data.tables import TableClient
+
+    table = f"out{uuid.uuid4().hex[:12]}"
+    binding = table_binding(table, partitionKey="approvals")
+    bindings = OutputBindings()
+    outs = bindings.prepare((binding,))
+    outs["row"].set(json.dumps([{"RowKey": "r1", "state": "new"}, {"RowKey": "r2", "state": "new"}]))
+    await bindings.flush((binding,), outs)
+    outs["row"].set(json.dumps({"RowKey": "r1", "state": "approved"}))
+    await bindings.flush((binding,), outs)
+
+    client = TableClient.from_connection_string(azurite, table_name=table)
+    rows = {e["RowKey"]: e["state"] for e in client.list_entities()}
+    assert rows == {"r1": "approved", "r2": "new"}
