@@ -1,0 +1,149 @@
+"""The HTTP contract of the app on the local host: 400/404/409 answers and idempotent starts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from durable_local.clock import ManualClock
+from durable_local.testing import TestHost, run_host
+
+from .api_client import ApprovalClient
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+async def api(
+    app_dir: Path, azurite: str, approval_settings: dict[str, str]
+) -> AsyncIterator[ApprovalClient]:
+    async with run_host(app_dir, clock=ManualClock(START), state=":memory:") as host:
+        yield ApprovalClient(host)
+
+
+@pytest.mark.parametrize(
+    ("raw", "fields"),
+    [
+        (b"{not json", ["body"]),
+        (b"", ["body"]),
+        (b"[1, 2]", ["body"]),
+        (b'"approve me"', ["body"]),
+        (b'{"title": "", "requester": 7, "approver": "bob", "deadline": "PT0S",'
+         b' "escalationDeadline": "P1M", "colour": "red"}',
+         ["colour", "title", "requester", "deadline", "escalationDeadline"]),
+        (b'{"title": "t", "requester": "r", "approver": "a", "deadline": "-PT1H"}', ["deadline"]),
+        (b'{"title": "t", "requester": "r", "approver": "a", "deadline": "P365D"}', ["deadline"]),
+        (b'{"title": "t", "requester": "r", "approver": "a", "instanceId": "a/b"}', ["instanceId"]),
+        (b'{"title": "t", "requester": "r", "approver": "a", "instanceId": "@x"}', ["instanceId"]),
+    ],
+)
+async def test_start_answers_400_naming_every_invalid_field(
+    api: ApprovalClient, raw: bytes, fields: list[str]
+) -> None:
+    reply = await api.request("POST", "/api/approvals", raw=raw)
+    assert reply.status == 400
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.body["error"] == "invalid_request"
+    assert [e["field"] for e in reply.body["errors"]] == fields
+
+
+async def test_start_reads_defaults_from_app_settings_at_request_time(
+    api: ApprovalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPROVAL_TIMEOUT", "PT30S")
+    monkeypatch.setenv("ESCALATE_TO", "cfo@contoso.com")
+    instance_id = (await api.start())["id"]
+    await api.host.idle()
+    view = await api.view(instance_id)
+    assert view["escalateTo"] == "cfo@contoso.com"
+    await api.host.advance(timedelta(seconds=30))
+    assert (await api.view(instance_id))["stage"] == "escalated"
+
+
+async def test_start_answers_500_when_a_setting_is_unusable(
+    api: ApprovalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPROVAL_TIMEOUT", "one day")
+    reply = await api.request("POST", "/api/approvals", {"title": "t", "requester": "r",
+                                                         "approver": "a"})
+    assert reply.status == 500
+    assert reply.body["error"] == "misconfigured" and "APPROVAL_TIMEOUT" in reply.body["message"]
+
+
+async def test_start_with_an_instance_id_is_idempotent_while_the_instance_is_active(
+    api: ApprovalClient,
+) -> None:
+    first = await api.start(instanceId="order-42")
+    assert first["id"] == "order-42"
+    again = await api.request("POST", "/api/approvals", {
+        "title": "t", "requester": "r", "approver": "a", "instanceId": "order-42"})
+    assert again.status == 409
+    assert (again.body["error"], again.body["instanceId"]) == ("conflict", "order-42")
+
+    await api.host.idle()
+    assert (await api.decide("order-42", "rejected")).status == 202
+    await api.result("order-42")
+    # A finished instance may be replaced, as the extension allows by default.
+    assert (await api.start(instanceId="order-42", title="Second try"))["id"] == "order-42"
+    await api.host.idle()
+    assert (await api.view("order-42"))["title"] == "Second try"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"decision": "maybe", "by": "bob"}, ["decision"]),
+        ({"decision": "approved"}, ["by"]),
+        ({"decision": "approved", "by": "", "when": "now"}, ["when", "by"]),
+        ([], ["body"]),
+    ],
+)
+async def test_decision_answers_400_naming_every_invalid_field(
+    api: ApprovalClient, body: object, fields: list[str]
+) -> None:
+    instance_id = (await api.start())["id"]
+    reply = await api.request("POST", f"/api/approvals/{instance_id}/decision", body)
+    assert reply.status == 400
+    assert [e["field"] for e in reply.body["errors"]] == fields
+
+
+async def test_decision_and_status_answer_404_for_unknown_approvals(api: ApprovalClient) -> None:
+    decided = await api.decide("no-such-approval")
+    assert (decided.status, decided.body["error"]) == (404, "not_found")
+    viewed = await api.request("GET", "/api/approvals/no-such-approval")
+    assert (viewed.status, viewed.body["error"]) == (404, "not_found")
+
+
+async def test_status_answers_404_for_an_instance_that_is_not_an_approval(
+    api: ApprovalClient,
+) -> None:
+    reply = await api.request("POST", "/api/orchestrators/reminders_orchestrator",
+                              {"recipient": "ada", "message": "m", "count": 1})
+    assert reply.status == 202
+    assert (await api.request("GET", f"/api/approvals/{reply.body['id']}")).status == 404
+
+
+async def test_generic_starter_answers_400_for_an_unknown_orchestrator(api: ApprovalClient) -> None:
+    reply = await api.request("POST", "/api/orchestrators/no_such_orchestrator", {"x": 1})
+    assert reply.status == 400
+    assert reply.body["error"] == "invalid_request"
+    assert "no_such_orchestrator" in reply.body["message"]
+
+
+async def test_generic_starter_answers_400_for_malformed_json(api: ApprovalClient) -> None:
+    reply = await api.request("POST", "/api/orchestrators/reminders_orchestrator", raw=b"{oops")
+    assert (reply.status, [e["field"] for e in reply.body["errors"]]) == (400, ["body"])
+
+
+async def test_generic_start_of_an_approval_without_resolved_defaults_fails_with_a_reason(
+    api: ApprovalClient,
+) -> None:
+    reply = await api.request("POST", "/api/orchestrators/approval_orchestrator",
+                              {"title": "t", "requester": "r", "approver": "a"})
+    assert reply.status == 202
+    status = await api.host.wait_for(reply.body["id"], "Failed", "Completed")
+    assert status.runtime_status == "Failed"
+    assert "escalateTo" in status.output and "deadline" in status.output
