@@ -232,10 +232,18 @@ class ManagementApi:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return self._check_status_response(request, instance_id)
-            await asyncio.sleep(min(interval, remaining) or 0.01)
+            await self._next_poll(min(interval, remaining) or 0.01)
         if status.runtime_status == RuntimeStatus.COMPLETED:
             return json_response(status_payload(status)["output"])
         return await self.get_status(request, instance_id)
+
+    async def _next_poll(self, seconds: float) -> None:
+        """Wait up to ``seconds``; the engine's ``changed`` wakes us early on a committed change."""
+        changed = getattr(self.host, "changed", None)
+        if changed is not None:
+            await changed(seconds)
+        else:
+            await asyncio.sleep(seconds)
 
     # -- status / list ------------------------------------------------------------------------
 
