@@ -142,8 +142,7 @@ class Dispatcher:
             retry_at = self._backoff.get(instance_id)
             if retry_at is not None and retry_at[0] > time.monotonic():
                 continue
-            self._process(instance_id)
-            worked = True
+            worked = self._process(instance_id) or worked
             await asyncio.sleep(0)
         free = self.options.max_activities - len(self._running)
         if free > 0 and not self._stopping:
@@ -155,24 +154,28 @@ class Dispatcher:
         return worked
 
     # -- orchestrations ----------------------------------------------------------------------
-    def _process(self, instance_id: str) -> None:
+    def _process(self, instance_id: str) -> bool:
+        """Run one work item for ``instance_id``; True when something was committed."""
         try:
-            self._episode(instance_id)
+            committed = self._episode(instance_id)
             self._backoff.pop(instance_id, None)
+            return committed
         except StaleCompletion as err:
             logger.warning("%s: dropped a stale episode: %s", instance_id, err)
+            return True
         except Exception:  # noqa: BLE001 - store or host failure: abandon, retry later
             _, attempts = self._backoff.get(instance_id, (0.0, 0))
             delay = min(1.0, 0.01 * 2**attempts)
             self._backoff[instance_id] = (time.monotonic() + delay, attempts + 1)
             logger.exception("%s: episode abandoned; retrying in %.2fs", instance_id, delay)
+            return False
 
-    def _episode(self, instance_id: str) -> None:
+    def _episode(self, instance_id: str) -> bool:
         record = self.store.get_instance(instance_id)
         now = self.clock.now()
         messages = self.store.fetch_messages(instance_id, now)
         if record is None or not messages:
-            return
+            return False
         status = record.status
         state = ExecutionState.from_json(record.exec_state)
         delivery, new_status = deliver(
@@ -182,8 +185,10 @@ class Dispatcher:
             logger.info("%s: dropped message %d (%s)", instance_id, message_id, why)
         consumed = delivery.consumed + [m for m, _ in delivery.dropped]
         if not delivery.events:
+            if not consumed:
+                return False
             self._commit(record, now, state, consumed, [], _unchanged(status.runtime_status, record))
-            return
+            return True
         self.episodes += 1
         old_history = self.store.get_history(instance_id)
         events = [h.orchestrator_started(now), *delivery.events]
@@ -199,8 +204,9 @@ class Dispatcher:
                 outcome.status = RuntimeStatus.SUSPENDED
         if outcome.continued_as_new:
             self._continue_as_new(record, now, consumed, old_history, events, outcome)
-            return
-        self._commit(record, now, state, consumed, events, outcome)
+        else:
+            self._commit(record, now, state, consumed, events, outcome)
+        return True
 
     def _run_episode(
         self, record: InstanceRecord, state: ExecutionState, old_history: list[HistoryEvent], events: list[HistoryEvent], now: datetime

@@ -190,6 +190,40 @@ def _load_bindings() -> Any:
     return OutputBindings()
 
 
+def create_host(
+    registry: Registry,
+    *,
+    store: Store,
+    clock: Clock | None = None,
+    hub_name: str | None = None,
+    timer_settings: bool = True,
+    function_keys: dict[str, str] | None = None,
+    max_activities: int | None = None,
+    bindings: Any = None,
+) -> DurableHost:
+    """Wire the engine (store, dispatcher, facade) without starting anything."""
+    clock = clock or SystemClock()
+    durable = (registry.host.raw.get("extensions") or {}).get("durableTask") or {}
+    limit = max_activities or int(durable.get("maxConcurrentActivityFunctions") or 10)
+    dispatcher = Dispatcher(
+        store,
+        registry,
+        clock,
+        bindings if bindings is not None else _load_bindings(),
+        DispatcherOptions(max_activities=limit, timer_settings=timer_settings),
+    )
+    durable_host = DurableHost(
+        registry,
+        store,
+        clock,
+        hub_name=hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB,
+        dispatcher=dispatcher,
+        function_keys=function_keys,
+    )
+    dispatcher.on_commit = durable_host._on_commit  # noqa: SLF001 - the facade owns its waiters
+    return durable_host
+
+
 @asynccontextmanager
 async def open_host(
     app_dir: str | os.PathLike[str] | None = None,
@@ -211,28 +245,23 @@ async def open_host(
     ``port=0`` picks a free port (``DurableHost.base_url`` tells which). ``timer_settings``
     sends the Azure Storage long-timer settings to the SDK, so >6-day timers behave as in
     production, bugs included; pass False to behave like the DTS and MSSQL providers.
+    On exit the HTTP server stops first, then in-flight activities drain.
     """
     if registry is None:
         if app_dir is None:
             raise ValueError("open_host needs app_dir or registry")
         registry = load_app(app_dir)
-    clock = clock or SystemClock()
     if store is None:
         store = SqliteStore(state if state is not None else default_state_path(registry.app_dir))
-    durable = registry.host.raw.get("extensions", {}).get("durableTask", {}) if registry.host.raw else {}
-    limit = max_activities or int(durable.get("maxConcurrentActivityFunctions") or 10)
-    dispatcher = Dispatcher(
-        store, registry, clock, _load_bindings(), DispatcherOptions(max_activities=limit, timer_settings=timer_settings)
-    )
-    durable_host = DurableHost(
+    durable_host = create_host(
         registry,
-        store,
-        clock,
-        hub_name=hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB,
-        dispatcher=dispatcher,
+        store=store,
+        clock=clock,
+        hub_name=hub_name,
+        timer_settings=timer_settings,
         function_keys=function_keys,
+        max_activities=max_activities,
     )
-    dispatcher.on_commit = durable_host._on_commit
     from .http import create_app  # the HTTP layer depends on the engine, not the other way
 
     runner = web.AppRunner(create_app(durable_host), access_log=None, handle_signals=False)
@@ -243,11 +272,11 @@ async def open_host(
         sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - aiohttp exposes no port getter
         actual_port = sockets[0].getsockname()[1] if sockets else port
         durable_host.base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{actual_port}"
-        dispatcher.start()
+        durable_host.dispatcher.start()
         yield durable_host
     finally:
-        await dispatcher.stop()
         await runner.cleanup()
+        await durable_host.dispatcher.stop()
         store.close()
         await _close_sdk_session()
 

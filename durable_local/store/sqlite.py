@@ -217,9 +217,12 @@ class SqliteStore:
             self._insert_message(db, instance_id, event, to_micros(visible_at), execution_id)
 
     def ready_instances(self, now: datetime, limit: int) -> list[str]:
+        # A suspended instance is ready only for resume or terminate (DTFx holds the rest).
         rows = self._db.execute(
-            "SELECT instance_id, MIN(id) AS first FROM messages WHERE visible_at <= ? GROUP BY instance_id ORDER BY first LIMIT ?",
-            (to_micros(now), limit),
+            "SELECT m.instance_id, MIN(m.id) AS first FROM messages m JOIN instances i ON i.instance_id = m.instance_id"
+            " WHERE m.visible_at <= ? AND (i.status != ? OR m.event_type IN (?, ?))"
+            " GROUP BY m.instance_id ORDER BY first LIMIT ?",
+            (to_micros(now), str(RuntimeStatus.SUSPENDED), int(EventType.EXECUTION_RESUMED), int(EventType.EXECUTION_TERMINATED), limit),
         )
         return [r[0] for r in rows]
 

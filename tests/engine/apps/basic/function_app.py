@@ -171,3 +171,15 @@ def long_wait(context: df.DurableOrchestrationContext):
         timer.cancel()
         return "approved"
     return "expired"
+
+
+#: The activity ``versioned`` calls; tests change it between episodes, as a redeploy would.
+NEXT_ACTIVITY = "say_hello"
+
+
+@app.orchestration_trigger(context_name="context")
+def versioned(context: df.DurableOrchestrationContext):
+    first = yield context.call_activity(NEXT_ACTIVITY, "v")
+    yield context.wait_for_external_event("Continue")
+    second = yield context.call_activity("say_hello", "again")
+    return [first, second]
