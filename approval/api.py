@@ -129,7 +129,8 @@ async def start_approval(
                 return conflict
         raise
     logger.info("Started approval %s for %s", instance_id, start.request.approver)
-    return client.create_check_status_response(req, instance_id)
+    response: func.HttpResponse = client.create_check_status_response(req, instance_id)
+    return response
 
 
 async def active_instance_conflict(
@@ -179,7 +180,8 @@ async def start_orchestration(
             "errors": [FieldError("functionName", str(err)).to_json()],
         })
     logger.info("Started %s instance %s", function_name, instance_id)
-    return client.create_check_status_response(req, instance_id)
+    response: func.HttpResponse = client.create_check_status_response(req, instance_id)
+    return response
 
 
 @bp.route(route="approvals/{instanceId}/decision", methods=["POST"])

@@ -80,7 +80,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One invalid field: ``field`` is the JSON name as sent by the client (``body`` for the whole body)."""
+    """One invalid field; ``field`` is the JSON name the client sent (``body``: the whole body)."""
 
     field: str
     message: str
@@ -254,7 +254,7 @@ class _Fields:
 def check_duration(
     raw: str, name: str, errors: list[FieldError], *, maximum: timedelta = MAX_DEADLINE
 ) -> timedelta | None:
-    """Parse ``raw`` as a positive duration no longer than ``maximum``; append problems to ``errors``."""
+    """Parse ``raw`` as a positive duration of at most ``maximum``; add problems to ``errors``."""
     try:
         amount = parse_duration(raw)
     except ValueError as err:
@@ -331,7 +331,7 @@ class ApprovalSettings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> ApprovalSettings:
-        """Read APPROVAL_TIMEOUT, ESCALATION_TIMEOUT and ESCALATE_TO; raise :class:`SettingsError`."""
+        """Read APPROVAL_TIMEOUT, ESCALATION_TIMEOUT, ESCALATE_TO; raise :class:`SettingsError`."""
         errors: list[FieldError] = []
 
         def timeout(name: str) -> timedelta:
@@ -397,7 +397,9 @@ class ApprovalRequest:
             if settings is not None and settings.escalate_to:
                 escalate_to = settings.escalate_to
             elif settings is not None:
-                fields.require("escalateTo", "is required: no ESCALATE_TO app setting is configured")
+                fields.require(
+                    "escalateTo", "is required: no ESCALATE_TO app setting is configured"
+                )
             else:
                 fields.require("escalateTo")
         deadline = fields.duration(

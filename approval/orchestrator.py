@@ -90,7 +90,7 @@ class DecisionListener:
         self.ignored = 0
 
     def settle(self) -> None:
-        """Consume :attr:`task` if it completed: keep a valid decision, re-arm after an invalid one."""
+        """Consume :attr:`task` if it completed: keep a valid decision, re-arm after junk."""
         if self.decision is not None or not self.task.is_completed:
             return
         decision = decision_from_event(self.task.result)

@@ -117,12 +117,11 @@ class ApprovalResult:
 
 def stage_of(custom_status: Any) -> Stage | None:
     """The ``stage`` published in a custom status, or ``None`` if there is none (yet)."""
-    if isinstance(custom_status, dict):
-        try:
-            return Stage(custom_status.get("stage"))
-        except ValueError:
-            return None
-    return None
+    value = custom_status.get("stage") if isinstance(custom_status, dict) else None
+    try:
+        return Stage(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def approval_view(

@@ -68,7 +68,7 @@ class ApprovalClient:
         return reply.body
 
     async def send_event(self, check_status: dict[str, Any], body: Any) -> Reply:
-        """POST ``body`` to the instance's ``sendEventPostUri`` for ``ApprovalDecision`` (curl-style)."""
+        """POST ``body`` to the ``sendEventPostUri`` of ``ApprovalDecision``, as curl would."""
         url = check_status["sendEventPostUri"].replace("{eventName}", DECISION_EVENT)
         return await self.request("POST", url, body)
 
@@ -85,6 +85,6 @@ def instant(text: str) -> datetime:
 
 
 def close_to(text: str, expected: datetime, tolerance: timedelta = timedelta(seconds=1)) -> bool:
-    """``text`` is an instant at or just after ``expected`` (the manual clock ticks 1 µs per read)."""
+    """``text`` is at or just after ``expected`` (the manual clock ticks 1 µs per read)."""
     moment = instant(text)
     return expected <= moment < expected + tolerance

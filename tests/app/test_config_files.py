@@ -1,4 +1,4 @@
-"""host.json and local.settings.json.example validate against SchemaStore's schemas and say what we mean.
+"""host.json and local.settings.json.example: valid against SchemaStore's schemas, and as meant.
 
 The schemas live in the team's shared folder beside the repository
 (``<repo>/../shared/reference/schemas``), which CI checks out next to the clone. A missing folder

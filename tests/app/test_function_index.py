@@ -94,7 +94,8 @@ def test_orchestrators_register_under_their_orchestration_name(
     index: dict[str, dict[str, Any]], name: str
 ) -> None:
     assert index[name]["bindings"] == [
-        {"type": "orchestrationTrigger", "direction": "IN", "name": "context", "orchestration": name}
+        {"type": "orchestrationTrigger", "direction": "IN", "name": "context",
+         "orchestration": name}
     ]
 
 

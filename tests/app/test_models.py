@@ -146,7 +146,9 @@ def test_start_names_every_missing_required_field() -> None:
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
 def test_start_rejects_empty_strings(blank: str) -> None:
-    errors = start_errors({"title": blank, "requester": blank, "approver": "bob", "escalateTo": blank})
+    errors = start_errors(
+        {"title": blank, "requester": blank, "approver": "bob", "escalateTo": blank}
+    )
     assert errors == {f: "must not be empty" for f in ("title", "requester", "escalateTo")}
 
 
@@ -245,7 +247,9 @@ def test_settings_default_to_24_hours_and_no_escalation_target() -> None:
 
 def test_settings_are_read_from_the_environment_mapping() -> None:
     settings = ApprovalSettings.from_environ({
-        "APPROVAL_TIMEOUT": "PT30S", "ESCALATION_TIMEOUT": "P2D", "ESCALATE_TO": " cfo@contoso.com ",
+        "APPROVAL_TIMEOUT": "PT30S",
+        "ESCALATION_TIMEOUT": "P2D",
+        "ESCALATE_TO": " cfo@contoso.com ",
     })
     assert settings == ApprovalSettings(timedelta(seconds=30), timedelta(days=2), "cfo@contoso.com")
 

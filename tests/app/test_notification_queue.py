@@ -8,6 +8,7 @@ would.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -44,10 +45,8 @@ async def test_an_escalated_approval_queues_request_escalation_and_decision_mess
     app_dir: Path, azurite: str, approval_settings: dict[str, str]
 ) -> None:
     queue = QueueClient.from_connection_string(azurite, NOTIFICATION_QUEUE)
-    try:
+    with contextlib.suppress(ResourceExistsError):
         queue.create_queue()
-    except ResourceExistsError:
-        pass
 
     async with run_host(app_dir, clock=ManualClock(START), state=":memory:") as host:
         api = ApprovalClient(host)

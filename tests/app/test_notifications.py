@@ -30,23 +30,27 @@ class CapturedOut(func.Out[T], Generic[T]):
         return self.value
 
 
-CASES: list[tuple[Any, dict[str, Any], str, str]] = [
-    (notifications.notify_approver,
-     {"instanceId": "i1", "to": "bob", "at": AT, "title": "DC", "requester": "ada",
-      "deadline": "2026-01-02T09:00:00Z", "details": "1.2M"},
-     "i1:notify-approver", "approval_requested"),
-    (notifications.escalation,
-     {"instanceId": "i1", "to": "boss", "at": AT, "title": "DC", "requester": "ada",
-      "approver": "bob", "deadline": "2026-01-03T09:00:00Z"},
-     "i1:escalation", "escalation"),
-    (notifications.approval,
-     {"instanceId": "i1", "to": "ada", "at": AT, "title": "DC", "outcome": "approved",
-      "by": "boss", "comment": "go", "escalated": True},
-     "i1:decision", "decision"),
-    (notifications.send_reminder,
-     {"instanceId": "i1", "to": "ada", "at": AT, "dueAt": AT, "number": 3, "count": 10,
-      "subject": "Reminder", "message": "Review the design"},
-     "i1:reminder-3", "reminder"),
+REQUEST: notifications.NotifyApproverInput = {
+    "instanceId": "i1", "to": "bob", "at": AT, "title": "DC", "requester": "ada",
+    "deadline": "2026-01-02T09:00:00Z", "details": "1.2M",
+}
+ESCALATION: notifications.EscalationInput = {
+    "instanceId": "i1", "to": "boss", "at": AT, "title": "DC", "requester": "ada",
+    "approver": "bob", "deadline": "2026-01-03T09:00:00Z",
+}
+DECISION: notifications.ApprovalInput = {
+    "instanceId": "i1", "to": "ada", "at": AT, "title": "DC", "outcome": "approved",
+    "by": "boss", "comment": "go", "escalated": True,
+}
+REMINDER: notifications.ReminderInput = {
+    "instanceId": "i1", "to": "ada", "at": AT, "dueAt": AT, "number": 3, "count": 10,
+    "subject": "Reminder", "message": "Review the design",
+}
+CASES: list[tuple[Any, Any, str, str]] = [
+    (notifications.notify_approver, REQUEST, "i1:notify-approver", "approval_requested"),
+    (notifications.escalation, ESCALATION, "i1:escalation", "escalation"),
+    (notifications.approval, DECISION, "i1:decision", "decision"),
+    (notifications.send_reminder, REMINDER, "i1:reminder-3", "reminder"),
 ]
 
 
@@ -76,12 +80,12 @@ def test_a_retried_activity_writes_a_byte_identical_message(
 
 
 def test_texts_tell_each_recipient_what_to_do() -> None:
-    request = notifications.approval_requested(CASES[0][1])
+    request = notifications.approval_requested(REQUEST)
     assert request.subject == "Approval requested: DC"
     assert "ada asks you to approve 'DC'" in request.text and "1.2M" in request.text
-    escalation = notifications.escalation_notice(CASES[1][1])
+    escalation = notifications.escalation_notice(ESCALATION)
     assert "bob did not decide" in escalation.text and "reassigned to you" in escalation.text
-    decision = notifications.decision_notice(CASES[2][1])
+    decision = notifications.decision_notice(DECISION)
     assert decision.text == "Your request 'DC' was approved by boss after escalation. Comment: go"
-    reminder = notifications.reminder_notice(CASES[3][1])
+    reminder = notifications.reminder_notice(REMINDER)
     assert reminder.subject == "Reminder (3/10)" and reminder.text == "Review the design"

@@ -139,7 +139,8 @@ async def test_accepts_a_curl_style_event_on_send_event_post_uri(api: ApprovalCl
     reply = await api.send_event(started, {"decision": "approved", "by": APPROVER, "comment": "ok"})
     assert reply.status == 202
     result = await api.result(started["id"])
-    assert (result["outcome"], result["decidedBy"], result["comment"]) == ("approved", APPROVER, "ok")
+    assert (result["outcome"], result["decidedBy"], result["comment"]) == (
+        "approved", APPROVER, "ok")
 
 
 async def test_accepts_a_client_style_event_raised_with_the_python_sdk(
@@ -203,7 +204,8 @@ async def test_a_long_deadline_runs_on_short_timers_and_a_decision_completes_the
     assert result["outcome"] == "approved"
 
     history = await api.host.history(instance_id)
-    started_at = [instant(e["Timestamp"]) for e in history if e["EventType"] == ORCHESTRATOR_STARTED]
+    started_at = [
+        instant(e["Timestamp"]) for e in history if e["EventType"] == ORCHESTRATOR_STARTED]
     for timer in (e for e in history if e["EventType"] == TIMER_CREATED):
         episode = max(t for t in started_at if t <= instant(timer["Timestamp"]))
         assert instant(timer["FireAt"]) - episode <= timedelta(days=5)
@@ -239,8 +241,9 @@ async def test_sends_ten_reminders_exactly_one_virtual_day_apart(api: ApprovalCl
     assert reply.status == 202, reply.body
     instance_id = reply.body["id"]
     await api.host.idle()
-    started_at = instant(json.loads((await api.host.status(instance_id)).custom_status)["nextDueAt"])
-    started_at -= timedelta(days=1)
+    status = await api.host.status(instance_id)
+    assert status is not None and status.custom_status is not None
+    started_at = instant(json.loads(status.custom_status)["nextDueAt"]) - timedelta(days=1)
 
     await api.host.advance(timedelta(days=10))
     result = await api.result(instance_id)

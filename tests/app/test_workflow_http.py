@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from durable_local.clock import ManualClock
-from durable_local.testing import TestHost, run_host
+from durable_local.testing import run_host
 
 from .api_client import ApprovalClient
 
@@ -145,5 +145,5 @@ async def test_generic_start_of_an_approval_without_resolved_defaults_fails_with
                               {"title": "t", "requester": "r", "approver": "a"})
     assert reply.status == 202
     status = await api.host.wait_for(reply.body["id"], "Failed", "Completed")
-    assert status.runtime_status == "Failed"
+    assert status.runtime_status == "Failed" and status.output is not None
     assert "escalateTo" in status.output and "deadline" in status.output
