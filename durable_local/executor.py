@@ -11,11 +11,13 @@ OrchestratorState JSON, or raises an exception whose message carries that state 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import traceback
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from azure.functions._durable_functions import df_dumps, df_loads
@@ -159,6 +161,17 @@ async def run_activity(
         message = f"{type(err).__name__}: {err}"
         return ActivityResult(
             reason=f"Activity function '{activity.name}' failed: {message}",
-            details="".join(traceback.format_exception(err)).rstrip(),
+            details=_user_traceback(err),
         )
     return ActivityResult(result_json=result_json)
+
+
+_HOST_FILES = (str(Path(__file__).resolve().parent), str(Path(concurrent.futures.__file__).resolve().parent))
+
+
+def _user_traceback(err: BaseException) -> str:
+    """The traceback from the user's frames on: the host's own frames say nothing to users."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HOST_FILES):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(err), err, tb)).rstrip()

@@ -9,6 +9,7 @@ Scheduling events carry the action's sequence id as ``EventId``; all others carr
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -94,15 +95,16 @@ def execution_resumed(at: datetime, reason: str | None) -> HistoryEvent:
 
 
 def task_scheduled(at: datetime, task_id: int, name: str, input_json: str | None) -> HistoryEvent:
-    # The shim calls CallActivityAsync(name, input) with ``params object[]``, so DTFx stores the
-    # input as a one-element JSON array (protocol notes 1.3). The SDK never reads this field.
+    # The shim passes the SDK's JSON text to ScheduleTask(name, version, params object[]), so
+    # DTFx stores a one-element array holding that text as a string (protocol notes 1.3; the
+    # reference's worked example shows the bare text instead). The SDK never reads this field.
     return _event(
         EventType.TASK_SCHEDULED,
         at,
         task_id,
         Name=name,
         Version="",
-        Input=f"[{input_json}]" if input_json is not None else "[]",
+        Input=json.dumps([input_json]),
         ParentTraceContext=None,
         Tags=None,
     )

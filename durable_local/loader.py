@@ -103,6 +103,8 @@ class Registry:
     activities: dict[str, ActivityFunction] = field(default_factory=dict)
     http: list[HttpFunction] = field(default_factory=list)
     host: HostConfig = field(default_factory=HostConfig)
+    #: the imported function_app module
+    module: ModuleType | None = None
 
     def describe(self) -> list[tuple[str, str]]:
         """``(function name, kind)`` pairs in a stable order, for start-up banners."""
@@ -168,7 +170,7 @@ def load_app(app_dir: str | os.PathLike[str]) -> Registry:
     export_local_settings(root)
     module = _import_module(root, script)
     app = _find_app(module, script)
-    registry = Registry(app_dir=root, host=host)
+    registry = Registry(app_dir=root, host=host, module=module)
     try:
         functions = app.get_functions()
     except Exception as err:  # the SDK's own validation errors (duplicate names, ...)

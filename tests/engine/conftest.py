@@ -50,9 +50,7 @@ def basic_registry() -> Registry:
 @pytest.fixture
 def basic_app(basic_registry: Registry):
     """The fixture app's module, with its call counters reset."""
-    import sys
-
-    module = sys.modules["function_app"]
+    module = basic_registry.module
     module.CALLS.clear()
     module.NEXT_ACTIVITY = "say_hello"
     return module

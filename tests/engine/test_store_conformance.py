@@ -1,0 +1,207 @@
+"""The Store contract, checked on an in-memory database and on a file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from durable_local import history as h
+from durable_local.errors import InstanceAlreadyExists, StaleCompletion
+from durable_local.instances import InstanceQuery
+from durable_local.protocol import EventType, RuntimeStatus
+from durable_local.runtime_state import ActivityWork, TimerWork
+from durable_local.store import EpisodeCommit, SqliteStore
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore]:
+    path = ":memory:" if request.param == "memory" else tmp_path / "state.sqlite"
+    s = SqliteStore(path)
+    yield s
+    s.close()
+
+
+def _create(store: SqliteStore, instance_id: str = "i1", at: datetime = T0, execution_id: str = "e1") -> None:
+    start = h.execution_started(at, name="orch", instance_id=instance_id, execution_id=execution_id, input_json='"x"')
+    store.create_instance(
+        instance_id=instance_id, name="orch", execution_id=execution_id, input_json='"x"', now=at, start_event=start
+    )
+
+
+def _commit(store: SqliteStore, consumed: list[int], **changes) -> EpisodeCommit:
+    commit = EpisodeCommit(
+        instance_id="i1",
+        execution_id="e1",
+        now=T0,
+        status=RuntimeStatus.RUNNING,
+        output=None,
+        custom_status=None,
+        exec_state="{}",
+        append_history=[h.orchestrator_started(T0), h.orchestrator_completed(T0)],
+        consumed=consumed,
+    )
+    for key, value in changes.items():
+        setattr(commit, key, value)
+    return commit
+
+
+def test_created_instance_is_pending_with_its_start_message(store: SqliteStore) -> None:
+    _create(store)
+    record = store.get_instance("i1")
+    assert record is not None and record.status.runtime_status is RuntimeStatus.PENDING
+    assert record.status.input == '"x"' and record.status.created_at == T0
+    messages = store.fetch_messages("i1", T0)
+    assert [m.event["EventType"] for m in messages] == [EventType.EXECUTION_STARTED]
+    assert store.ready_instances(T0, 10) == ["i1"]
+
+
+def test_creating_over_a_live_instance_raises_and_over_a_finished_one_replaces_it(store: SqliteStore) -> None:
+    _create(store)
+    with pytest.raises(InstanceAlreadyExists):
+        _create(store)
+    [message] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [message.id], status=RuntimeStatus.COMPLETED, output='"done"'))
+    _create(store, execution_id="e2")
+    assert store.get_instance("i1").status.execution_id == "e2"
+    assert store.get_history("i1") == []
+
+
+def test_messages_become_visible_at_their_time_and_the_next_one_is_reported(store: SqliteStore) -> None:
+    _create(store)
+    later = T0 + timedelta(days=2)
+    store.enqueue("i1", h.timer_fired(later, 0, later), visible_at=later, execution_id="e1")
+    assert [m.event["EventType"] for m in store.fetch_messages("i1", T0)] == [EventType.EXECUTION_STARTED]
+    assert [m.event["EventType"] for m in store.fetch_messages("i1", later)] == [EventType.EXECUTION_STARTED, EventType.TIMER_FIRED]
+    assert store.next_visible_at() == T0
+    [start] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [start.id]))
+    assert store.next_visible_at() == later
+    assert store.ready_instances(T0, 10) == []
+    assert store.ready_instances(later, 10) == ["i1"]
+
+
+def test_episode_commit_writes_everything_together(store: SqliteStore) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+    fire = T0 + timedelta(hours=1)
+    store.commit_episode(
+        _commit(
+            store,
+            [start.id],
+            activities=[ActivityWork(0, "act", '"in"')],
+            timers=[TimerWork(1, fire)],
+            custom_status='{"stage": 1}',
+        )
+    )
+    assert store.fetch_messages("i1", T0) == []
+    assert [e["EventType"] for e in store.get_history("i1")] == [EventType.ORCHESTRATOR_STARTED, EventType.ORCHESTRATOR_COMPLETED]
+    assert store.get_instance("i1").status.custom_status == '{"stage": 1}'
+    assert store.pending_activity_count() == 1 and store.next_visible_at() == fire
+
+
+@pytest.mark.parametrize("step", ["consume", "history", "activities", "messages", "instance", "commit"])
+def test_a_failure_at_any_step_of_an_episode_commit_leaves_nothing_behind(store: SqliteStore, step: str) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+
+    def fail_at(name: str) -> None:
+        if name == step:
+            raise OSError(f"injected failure at {name}")
+
+    store.fault = fail_at
+    with pytest.raises(OSError):
+        store.commit_episode(
+            _commit(store, [start.id], activities=[ActivityWork(0, "act", None)], timers=[TimerWork(1, T0 + timedelta(hours=1))])
+        )
+    store.fault = None
+    assert [m.id for m in store.fetch_messages("i1", T0)] == [start.id]
+    assert store.get_history("i1") == []
+    assert store.pending_activity_count() == 0
+    assert store.get_instance("i1").status.runtime_status is RuntimeStatus.PENDING
+    # and the retried commit succeeds
+    store.commit_episode(_commit(store, [start.id], activities=[ActivityWork(0, "act", None)]))
+    assert store.pending_activity_count() == 1
+
+
+def test_commits_for_another_execution_or_an_already_consumed_message_are_stale(store: SqliteStore) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+    with pytest.raises(StaleCompletion):
+        store.commit_episode(_commit(store, [start.id], execution_id="old-execution"))
+    store.commit_episode(_commit(store, [start.id]))
+    with pytest.raises(StaleCompletion):
+        store.commit_episode(_commit(store, [start.id]))
+    assert len(store.get_history("i1")) == 2  # the duplicate wrote nothing
+
+
+def test_activity_lease_completion_and_lost_lease(store: SqliteStore) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [start.id], activities=[ActivityWork(0, "a", None), ActivityWork(1, "b", None)]))
+    first = store.claim_activities(1)
+    assert [i.task_id for i in first] == [0]
+    assert [i.task_id for i in store.claim_activities(5)] == [1]  # the leased one is not handed out twice
+    assert store.claim_activities(5) == []
+    store.complete_activity(first[0], h.task_completed(T0, 0, '"ok"'))
+    with pytest.raises(StaleCompletion):
+        store.complete_activity(first[0], h.task_completed(T0, 0, '"again"'))
+    assert store.release_leases() == 1  # task 1's lease, as after a crash
+    [again] = store.claim_activities(5)
+    assert again.task_id == 1 and again.attempts == 2
+    completions = [m.event for m in store.fetch_messages("i1", T0)]
+    assert [(e["EventType"], e["TaskScheduledId"], e["Result"]) for e in completions] == [(EventType.TASK_COMPLETED, 0, '"ok"')]
+
+
+def test_suspended_instances_are_ready_only_for_resume_or_terminate(store: SqliteStore) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [start.id], status=RuntimeStatus.SUSPENDED))
+    store.enqueue("i1", h.event_raised(T0, "E", "1"), visible_at=T0)
+    assert store.ready_instances(T0, 10) == []
+    store.enqueue("i1", h.execution_resumed(T0, None), visible_at=T0)
+    assert store.ready_instances(T0, 10) == ["i1"]
+
+
+def test_list_filters_and_pages_in_creation_order(store: SqliteStore) -> None:
+    for i in range(5):
+        _create(store, f"inst-{i}", T0 + timedelta(minutes=i))
+    page, token = store.list_instances(InstanceQuery(top=2))
+    assert [s.instance_id for s in page] == ["inst-0", "inst-1"] and token
+    page, token = store.list_instances(InstanceQuery(top=2, continuation_token=token))
+    assert [s.instance_id for s in page] == ["inst-2", "inst-3"]
+    page, token = store.list_instances(InstanceQuery(top=2, continuation_token=token))
+    assert [s.instance_id for s in page] == ["inst-4"] and token is None
+    window = InstanceQuery(created_from=T0 + timedelta(minutes=1), created_to=T0 + timedelta(minutes=3))
+    assert [s.instance_id for s in store.list_instances(window)[0]] == ["inst-1", "inst-2", "inst-3"]
+    pending = InstanceQuery(statuses=frozenset({RuntimeStatus.PENDING}), instance_id_prefix="inst-4")
+    assert [s.instance_id for s in store.list_instances(pending)[0]] == ["inst-4"]
+
+
+def test_purge_removes_instance_history_messages_and_work(store: SqliteStore) -> None:
+    _create(store, "a")
+    _create(store, "b")
+    assert store.purge("a") == 1 and store.purge("a") == 0
+    assert store.get_instance("a") is None and store.fetch_messages("a", T0) == []
+    assert store.purge_many(InstanceQuery(statuses=frozenset({RuntimeStatus.COMPLETED}))) == 0
+    assert store.purge_many(InstanceQuery()) == 1
+    assert store.list_instances(InstanceQuery())[0] == []
+
+
+def test_file_state_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    first = SqliteStore(path)
+    _create(first)
+    [start] = first.fetch_messages("i1", T0)
+    first.commit_episode(_commit(first, [start.id], custom_status=json.dumps({"kept": True})))
+    first.close()
+    second = SqliteStore(path)
+    assert second.get_instance("i1").status.custom_status == '{"kept": true}'
+    assert len(second.get_history("i1")) == 2
+    assert second._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # noqa: SLF001
+    second.close()
