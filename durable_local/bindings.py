@@ -69,7 +69,7 @@ def resolve_connection_string(setting: str, environ: Mapping[str, str] = os.envi
     else:
         raise BindingError(
             f"App setting '{setting}' is not set; add it to local.settings.json Values "
-            "(for Azurite: \"UseDevelopmentStorage=true\")."
+            '(for Azurite: "UseDevelopmentStorage=true").'
         )
     parts = {k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in value.split(";") if p)}
     if parts.get("usedevelopmentstorage", "").lower() == "true":

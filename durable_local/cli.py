@@ -30,8 +30,8 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .cli_client import ApiError, ManagementClient, Unreachable, read_json_argument
 
@@ -53,21 +53,36 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--app", default=".", help="the Functions app directory (default: .)")
     start.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     start.add_argument("--port", type=int, default=7071, help="port to listen on (default: 7071; 0 = any free port)")
-    start.add_argument("--state", help="SQLite state file (default: <app>/.durable_local/state.sqlite; :memory: for none)")
-    start.add_argument("--clock", choices=("system", "auto-skip"), default="system",
-                       help="system: real time; auto-skip: jump to the next timer whenever idle")
+    start.add_argument(
+        "--state", help="SQLite state file (default: <app>/.durable_local/state.sqlite; :memory: for none)"
+    )
+    start.add_argument(
+        "--clock",
+        choices=("system", "auto-skip"),
+        default="system",
+        help="system: real time; auto-skip: jump to the next timer whenever idle",
+    )
     start.add_argument("--hub", help="task hub name (default: host.json durableTask.hubName, else TestHubName)")
-    start.add_argument("--no-timer-settings", action="store_true",
-                       help="do not send the Azure Storage long-timer settings to the SDK")
-    start.add_argument("--master-key", default=os.environ.get("DURABLE_LOCAL_MASTER_KEY"),
-                       help="turn function keys on with this master key (default: keys off, like func start)")
+    start.add_argument(
+        "--no-timer-settings", action="store_true", help="do not send the Azure Storage long-timer settings to the SDK"
+    )
+    start.add_argument(
+        "--master-key",
+        default=os.environ.get("DURABLE_LOCAL_MASTER_KEY"),
+        help="turn function keys on with this master key (default: keys off, like func start)",
+    )
     start.add_argument("--verbose", action="store_true", help="debug logging")
 
     def durable(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help)
-        sub.add_argument("--host-url", default=os.environ.get("DURABLE_LOCAL_URL", DEFAULT_HOST_URL),
-                         help="the running host (default: $DURABLE_LOCAL_URL or http://localhost:7071)")
-        sub.add_argument("--code", default=os.environ.get("DURABLE_LOCAL_CODE"), help="system or master key, if keys are on")
+        sub.add_argument(
+            "--host-url",
+            default=os.environ.get("DURABLE_LOCAL_URL", DEFAULT_HOST_URL),
+            help="the running host (default: $DURABLE_LOCAL_URL or http://localhost:7071)",
+        )
+        sub.add_argument(
+            "--code", default=os.environ.get("DURABLE_LOCAL_CODE"), help="system or master key, if keys are on"
+        )
         sub.add_argument("--json", action="store_true", help="print the API's JSON instead of text")
         sub.add_argument("--task-hub-name", help="accepted for compatibility; the host serves one task hub")
         sub.add_argument("--connection-string-setting", help="accepted for compatibility; ignored")
@@ -83,8 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--id", required=True)
     sub.add_argument("--show-input", type=_flag, nargs="?", const=True, default=False, metavar="BOOL")
     sub.add_argument("--show-output", type=_flag, nargs="?", const=True, default=False, metavar="BOOL")
-    sub.add_argument("--wait", type=float, metavar="SECONDS",
-                     help="first wait up to SECONDS for a final status (Completed, Failed, Terminated)")
+    sub.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for a final status (Completed, Failed, Terminated)",
+    )
 
     sub = durable("get-history", "show an instance's history")
     sub.add_argument("--id", required=True)
@@ -99,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = durable("raise-event", "send an event to an instance")
     sub.add_argument("--id", required=True)
     sub.add_argument("--event-name", required=True)
-    sub.add_argument("--event-data", default="null",
-                     help="JSON text or @file (text that is not JSON is sent as a string)")
+    sub.add_argument(
+        "--event-data", default="null", help="JSON text or @file (text that is not JSON is sent as a string)"
+    )
 
     for name, verb in (("terminate", "terminate"), ("suspend", "suspend"), ("resume", "resume"), ("rewind", "rewind")):
         sub = durable(name, f"{verb} an instance")
@@ -200,8 +220,11 @@ async def _serve(args: argparse.Namespace) -> int:
             await stop.wait()
             print("Stopping: finishing in-flight work...", flush=True)
     except OSError as err:
-        print(f"Error: cannot listen on {args.host}:{args.port}: {err.strerror or err}. "
-              "Is another host running? Pick another --port.", file=sys.stderr)
+        print(
+            f"Error: cannot listen on {args.host}:{args.port}: {err.strerror or err}. "
+            "Is another host running? Pick another --port.",
+            file=sys.stderr,
+        )
         return EXIT_API_ERROR
     print("Stopped.", flush=True)
     return EXIT_OK
@@ -280,7 +303,8 @@ def _get_history(api: ManagementClient, args: argparse.Namespace) -> Any:
     for event in events:
         name = event.get("FunctionName") or event.get("Name") or ""
         detail = event.get("Result", event.get("Reason", event.get("OrchestrationStatus", "")))
-        print(f"{event.get('Timestamp', ''):<30} {event['EventType']:<34} {name:<24} {_show(detail) if detail != '' else ''}")
+        shown = _show(detail) if detail != "" else ""
+        print(f"{event.get('Timestamp', ''):<30} {event['EventType']:<34} {name:<24} {shown}".rstrip())
     return None
 
 

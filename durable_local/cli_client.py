@@ -11,9 +11,10 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 WEBHOOK_PATH = "/runtime/webhooks/durabletask"
 #: ``Message`` values that only say "see ExceptionMessage" (ext: HttpApiHandler).

@@ -72,9 +72,7 @@ def management_urls(
     }
 
 
-def check_status_payload(
-    origin: str, hub_name: str, instance_id: str, system_key: str | None = None
-) -> dict[str, str]:
+def check_status_payload(origin: str, hub_name: str, instance_id: str, system_key: str | None = None) -> dict[str, str]:
     """Body of the extension's 202 check-status response for ``instance_id``."""
     urls = management_urls(origin, hub_name, instance_id, system_key)
     return {key: urls[key] for key in CHECK_STATUS_KEYS}

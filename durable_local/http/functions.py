@@ -178,7 +178,7 @@ class FunctionInvoker:
         return response
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parameters(fn: Any) -> frozenset[str]:
     try:
         return frozenset(inspect.signature(fn).parameters)

@@ -85,7 +85,9 @@ def _gone(instance_id: str, status: RuntimeStatus, operation: str) -> web.Respon
 
 
 def _invalid_json(err: Exception) -> web.Response:
-    return error_response(HTTPStatus.BAD_REQUEST, "Invalid JSON content", f"Invalid JSON content: {err}", "JsonReaderException")
+    return error_response(
+        HTTPStatus.BAD_REQUEST, "Invalid JSON content", f"Invalid JSON content: {err}", "JsonReaderException"
+    )
 
 
 class ManagementApi:
@@ -106,7 +108,7 @@ class ManagementApi:
                 "or the x-functions-key header.",
                 exception_type="Unauthorized",
             )
-        raw = request.rel_url.raw_path[len(base_path):]
+        raw = request.rel_url.raw_path[len(base_path) :]
         # ext: HandleRequestAsync decodes the whole path with WebUtility.UrlDecode, then matches.
         segments = [s for s in unquote_plus(raw).strip("/").split("/")] if raw.strip("/") else []
         try:

@@ -34,9 +34,7 @@ INTERNAL_ERROR_MESSAGE = "Something went wrong while processing your request"
 ARGUMENT_EXCEPTION_TYPE = "System.ArgumentException"
 
 
-def json_response(
-    payload: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """``payload`` serialized compactly (as Newtonsoft does) with ``application/json; charset=utf-8``."""
     return web.Response(
         status=status,
@@ -47,9 +45,7 @@ def json_response(
     )
 
 
-def error_body(
-    message: str, exception_message: str | None = None, exception_type: str | None = None
-) -> dict[str, Any]:
+def error_body(message: str, exception_message: str | None = None, exception_type: str | None = None) -> dict[str, Any]:
     """An ``HttpError``-shaped body; ``ExceptionMessage`` defaults to ``message``."""
     return {
         "Message": message,

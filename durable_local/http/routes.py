@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable
 from urllib.parse import unquote
 
 from ..errors import AppLoadError
@@ -151,7 +151,9 @@ class RouteParameter:
 
 def _split_top_level(text: str, sep: str) -> list[str]:
     """Split on ``sep`` outside parentheses (a ``regex(a:b)`` argument may contain ``:``)."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1
@@ -230,7 +232,9 @@ def _tokenize_segment(segment: str, template: str) -> list[str | RouteParameter]
 
 def _split_template(template: str) -> list[str]:
     """Segments of ``template``, splitting on ``/`` outside braces."""
-    segments, depth, current = [], 0, []
+    segments: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in template:
         depth += ch == "{"
         depth -= ch == "}"

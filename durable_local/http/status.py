@@ -15,8 +15,9 @@ OrchestratorStarted/Completed dropped, each TaskScheduled folded into its comple
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import ClientRequestError
 from ..instances import InstanceStatus
@@ -77,11 +78,27 @@ def status_payload(
 
 #: ``dtfx: History/EventType.cs`` names by number (``protocol.EventType`` holds the numbers).
 _EVENT_TYPE_NAMES = (
-    "ExecutionStarted", "ExecutionCompleted", "ExecutionFailed", "ExecutionTerminated",
-    "TaskScheduled", "TaskCompleted", "TaskFailed", "SubOrchestrationInstanceCreated",
-    "SubOrchestrationInstanceCompleted", "SubOrchestrationInstanceFailed", "TimerCreated",
-    "TimerFired", "OrchestratorStarted", "OrchestratorCompleted", "EventSent", "EventRaised",
-    "ContinueAsNew", "GenericEvent", "HistoryState", "ExecutionSuspended", "ExecutionResumed",
+    "ExecutionStarted",
+    "ExecutionCompleted",
+    "ExecutionFailed",
+    "ExecutionTerminated",
+    "TaskScheduled",
+    "TaskCompleted",
+    "TaskFailed",
+    "SubOrchestrationInstanceCreated",
+    "SubOrchestrationInstanceCompleted",
+    "SubOrchestrationInstanceFailed",
+    "TimerCreated",
+    "TimerFired",
+    "OrchestratorStarted",
+    "OrchestratorCompleted",
+    "EventSent",
+    "EventRaised",
+    "ContinueAsNew",
+    "GenericEvent",
+    "HistoryState",
+    "ExecutionSuspended",
+    "ExecutionResumed",
 )
 assert len(_EVENT_TYPE_NAMES) == len(EventType)
 

@@ -80,7 +80,9 @@ async def test_missing_setting_fails_the_invocation_with_binding_error():
     binding = queue_binding()
     outs = bindings.prepare((binding,))
     outs["msg"].set("x")
-    with pytest.raises(BindingError, match=r"Output binding 'msg' \(queue 'outbox', connection setting 'QueueConnection'\)"):
+    with pytest.raises(
+        BindingError, match=r"Output binding 'msg' \(queue 'outbox', connection setting 'QueueConnection'\)"
+    ):
         await bindings.flush((binding,), outs)
 
 

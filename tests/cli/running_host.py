@@ -27,8 +27,19 @@ class RunningHost:
     def __init__(self, state: Path, *extra: str, app: Path = CLI_APP) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "durable_local", "start", "--app", str(app), "--port", str(self.port),
-                   "--state", str(state), *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "durable_local",
+            "start",
+            "--app",
+            str(app),
+            "--port",
+            str(self.port),
+            "--state",
+            str(state),
+            *extra,
+        ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -55,6 +66,7 @@ class RunningHost:
 
     def wait_for_line(self, text: str, timeout: float = 30) -> str:
         """Block until a line containing ``text`` was printed; fail with the output otherwise."""
+
         def found() -> str | None:
             return next((line for line in self.lines if text in line), None)
 

@@ -80,7 +80,9 @@ def test_start_new_and_wait_then_status_and_history(cli):
 def test_start_new_reads_input_from_a_file(cli, tmp_path):
     data = tmp_path / "input.json"
     data.write_text(json.dumps({"city": "Bergen"}))
-    code, out, _ = cli("start-new", "--function-name", "greet", "--id", "greet-file", "--input", f"@{data}", "--wait", "20")
+    code, out, _ = cli(
+        "start-new", "--function-name", "greet", "--id", "greet-file", "--input", f"@{data}", "--wait", "20"
+    )
     assert code == 0
     assert "Bergen" in out
 
@@ -93,7 +95,9 @@ def test_event_suspend_resume_and_terminate(cli):
     code, out, _ = cli("get-runtime-status", "--id", "appr-1", "--wait", "0")
     assert code == 0
     assert cli("resume", "--id", "appr-1", "--reason", "back")[0] == 0
-    code, out, _ = cli("raise-event", "--id", "appr-1", "--event-name", "Approval", "--event-data", '{"approved": true}')
+    code, out, _ = cli(
+        "raise-event", "--id", "appr-1", "--event-name", "Approval", "--event-data", '{"approved": true}'
+    )
     assert code == 0
     assert "Raised event 'Approval' to instance 'appr-1'." in out
     code, out, _ = cli("get-runtime-status", "--id", "appr-1", "--show-output", "--wait", "20", "--json")
@@ -132,7 +136,9 @@ def test_rewind_is_not_supported_and_exits_2(cli):
 
 def test_get_instances_pages_with_the_continuation_token(cli):
     for n in range(3):
-        assert cli("start-new", "--function-name", "greet", "--id", f"page-{n}", "--input", '"p"', "--wait", "20")[0] == 0
+        assert (
+            cli("start-new", "--function-name", "greet", "--id", f"page-{n}", "--input", '"p"', "--wait", "20")[0] == 0
+        )
     seen, token, pages = [], None, 0
     while True:
         extra = ["--continuation-token", token] if token else []
@@ -162,7 +168,9 @@ def test_purge_history_by_id_and_by_filter_then_delete_task_hub(cli):
     assert (code, out.strip()) == (0, "Purged 1 instance(s).")
     code, _, err = cli("purge-history", "--id", "purge-1")
     assert code == 1 and "HTTP 404" in err
-    code, out, _ = cli("purge-history", "--created-after", "2000-01-01T00:00:00Z", "--runtime-status", "Terminated", "--json")
+    code, out, _ = cli(
+        "purge-history", "--created-after", "2000-01-01T00:00:00Z", "--runtime-status", "Terminated", "--json"
+    )
     assert code == 0 and json.loads(out)["instancesDeleted"] >= 0
     code, out, _ = cli("delete-task-hub")
     assert (code, out.strip()) == (0, "Deleted task hub 'CliHub'.")
@@ -177,7 +185,9 @@ def test_unreachable_host_exits_1_with_a_hint(capsys):
 
 
 def test_usage_errors_exit_2():
-    result = subprocess.run([sys.executable, "-m", "durable_local", "terminate"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "durable_local", "terminate"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert "--id" in result.stderr
 
@@ -195,9 +205,22 @@ def test_start_stops_cleanly_on_signal(tmp_path, signum):
 
 def test_start_reports_a_busy_port(host, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "durable_local", "start", "--app", str(CLI_APP), "--port", str(host.port),
-         "--state", str(tmp_path / "state.sqlite")],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "durable_local",
+            "start",
+            "--app",
+            str(CLI_APP),
+            "--port",
+            str(host.port),
+            "--state",
+            str(tmp_path / "state.sqlite"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{host.port}" in result.stderr
@@ -206,7 +229,10 @@ def test_start_reports_a_busy_port(host, tmp_path):
 def test_start_refuses_a_directory_without_an_app(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "durable_local", "start", "--app", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "No function_app.py" in result.stderr

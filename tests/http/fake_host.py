@@ -75,7 +75,9 @@ class FakeHost:
 
     # -- the contract --------------------------------------------------------------------
 
-    async def start_orchestration(self, name: str, instance_id: str | None = None, input_json: str | None = None) -> str:
+    async def start_orchestration(
+        self, name: str, instance_id: str | None = None, input_json: str | None = None
+    ) -> str:
         self.calls.append(("start", name, instance_id, input_json))
         if name not in self.registry.orchestrators:
             raise OrchestratorNotFound(name)

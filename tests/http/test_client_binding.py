@@ -56,8 +56,14 @@ def test_binding_with_a_key_carries_code_everywhere():
 def test_json_string_keeps_nulls_and_order():
     text = client_binding_json(BASE, "Hub")
     assert list(json.loads(text)) == [
-        "taskHubName", "creationUrls", "managementUrls", "baseUrl",
-        "requiredQueryStringParameters", "rpcBaseUrl", "connectionName", "httpBaseUrl",
+        "taskHubName",
+        "creationUrls",
+        "managementUrls",
+        "baseUrl",
+        "requiredQueryStringParameters",
+        "rpcBaseUrl",
+        "connectionName",
+        "httpBaseUrl",
     ]
     assert '"connectionName": null' in text
 

@@ -171,17 +171,45 @@ def _raw_history() -> list[dict]:
     t0, t1, t2 = "2025-01-01T12:00:00.1000000Z", "2025-01-01T12:00:01.2000000Z", "2025-01-01T12:00:02.3000000Z"
     return [
         {"EventType": 12, "EventId": -1, "IsPlayed": True, "Timestamp": t0},
-        {"EventType": 0, "EventId": -1, "IsPlayed": True, "Timestamp": t0, "Name": "hello_orchestrator",
-         "Version": "", "Input": '"Oslo"', "OrchestrationInstance": {"InstanceId": "h1", "ExecutionId": "e"},
-         "ParentInstance": None, "Tags": None},
-        {"EventType": 4, "EventId": 0, "IsPlayed": True, "Timestamp": t0, "Name": "say_hello", "Version": "",
-         "Input": '"Oslo"'},
+        {
+            "EventType": 0,
+            "EventId": -1,
+            "IsPlayed": True,
+            "Timestamp": t0,
+            "Name": "hello_orchestrator",
+            "Version": "",
+            "Input": '"Oslo"',
+            "OrchestrationInstance": {"InstanceId": "h1", "ExecutionId": "e"},
+            "ParentInstance": None,
+            "Tags": None,
+        },
+        {
+            "EventType": 4,
+            "EventId": 0,
+            "IsPlayed": True,
+            "Timestamp": t0,
+            "Name": "say_hello",
+            "Version": "",
+            "Input": '"Oslo"',
+        },
         {"EventType": 13, "EventId": -1, "IsPlayed": True, "Timestamp": t0},
         {"EventType": 12, "EventId": -1, "IsPlayed": False, "Timestamp": t1},
-        {"EventType": 5, "EventId": -1, "IsPlayed": False, "Timestamp": t1, "TaskScheduledId": 0,
-         "Result": '"Hello Oslo"'},
-        {"EventType": 1, "EventId": -1, "IsPlayed": False, "Timestamp": t2, "OrchestrationStatus": 1,
-         "Result": '"Hello Oslo"'},
+        {
+            "EventType": 5,
+            "EventId": -1,
+            "IsPlayed": False,
+            "Timestamp": t1,
+            "TaskScheduledId": 0,
+            "Result": '"Hello Oslo"',
+        },
+        {
+            "EventType": 1,
+            "EventId": -1,
+            "IsPlayed": False,
+            "Timestamp": t2,
+            "OrchestrationStatus": 1,
+            "Result": '"Hello Oslo"',
+        },
         {"EventType": 13, "EventId": -1, "IsPlayed": False, "Timestamp": t2},
     ]
 
@@ -191,10 +219,22 @@ async def test_status_with_history_shows_the_friendly_event_shape(http, fake_hos
     fake_host.histories["h1"] = _raw_history()
     body = await (await http.get(f"{API}/instances/h1?showHistory=true")).json()
     assert body["historyEvents"] == [
-        {"EventType": "ExecutionStarted", "Timestamp": "2025-01-01T12:00:00.1000000Z", "FunctionName": "hello_orchestrator"},
-        {"EventType": "TaskCompleted", "Timestamp": "2025-01-01T12:00:01.2000000Z",
-         "ScheduledTime": "2025-01-01T12:00:00.1000000Z", "FunctionName": "say_hello"},
-        {"EventType": "ExecutionCompleted", "Timestamp": "2025-01-01T12:00:02.3000000Z", "OrchestrationStatus": "Completed"},
+        {
+            "EventType": "ExecutionStarted",
+            "Timestamp": "2025-01-01T12:00:00.1000000Z",
+            "FunctionName": "hello_orchestrator",
+        },
+        {
+            "EventType": "TaskCompleted",
+            "Timestamp": "2025-01-01T12:00:01.2000000Z",
+            "ScheduledTime": "2025-01-01T12:00:00.1000000Z",
+            "FunctionName": "say_hello",
+        },
+        {
+            "EventType": "ExecutionCompleted",
+            "Timestamp": "2025-01-01T12:00:02.3000000Z",
+            "OrchestrationStatus": "Completed",
+        },
     ]
     with_output = await (await http.get(f"{API}/instances/h1?showHistory=true&showHistoryOutput=true")).json()
     assert with_output["historyEvents"][1]["Result"] == "Hello Oslo"
@@ -410,7 +450,9 @@ async def test_literals_match_case_insensitively(http, fake_host):
     assert (await http.post(f"{API}/instances/ci/TERMINATE")).status == 202
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/nothing"), ("PUT", "/instances/x"), ("POST", "/instances/x/fly")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/nothing"), ("PUT", "/instances/x"), ("POST", "/instances/x/fly")]
+)
 async def test_unknown_operations_are_404_json(http, method, path):
     response = await http.request(method, f"{API}{path}")
     assert response.status == 404

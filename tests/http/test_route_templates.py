@@ -92,7 +92,9 @@ def test_invalid_templates_fail_at_compile_time(bad):
 
 
 def _fn(name: str, route: str, methods=("GET",)) -> HttpFunction:
-    return HttpFunction(name=name, fn=lambda req: "", route=route, methods=methods, auth_level="anonymous", request_name="req")
+    return HttpFunction(
+        name=name, fn=lambda req: "", route=route, methods=methods, auth_level="anonymous", request_name="req"
+    )
 
 
 def test_literal_routes_win_over_parameters_regardless_of_declaration_order():
