@@ -209,12 +209,19 @@ class Dispatcher:
         return True
 
     def _run_episode(
-        self, record: InstanceRecord, state: ExecutionState, old_history: list[HistoryEvent], events: list[HistoryEvent], now: datetime
+        self,
+        record: InstanceRecord,
+        state: ExecutionState,
+        old_history: list[HistoryEvent],
+        events: list[HistoryEvent],
+        now: datetime,
+        execution_id: str | None = None,
     ) -> EpisodeOutcome:
         status = record.status
         builder = EpisodeBuilder(
             state=state,
             instance_id=status.instance_id,
+            execution_id=execution_id or status.execution_id,
             name=status.name,
             now=now,
             known_activities=set(self.registry.activities),
@@ -281,7 +288,7 @@ class Dispatcher:
         )
         state = ExecutionState()
         new_events = [h.orchestrator_started(now), start]
-        next_outcome = self._run_episode(record, state, [], new_events, now)
+        next_outcome = self._run_episode(record, state, [], new_events, now, execution_id)
         if next_outcome.continued_as_new:
             # Continue-as-new on the first episode of a generation: leave it to the next pass.
             next_outcome.continued_as_new = False

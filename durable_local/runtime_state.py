@@ -224,6 +224,7 @@ class EpisodeBuilder:
         *,
         state: ExecutionState,
         instance_id: str,
+        execution_id: str,
         name: str,
         now: datetime,
         known_activities: set[str],
@@ -231,6 +232,7 @@ class EpisodeBuilder:
     ) -> None:
         self.state = state
         self.instance_id = instance_id
+        self.execution_id = execution_id
         self.name = name
         self.now = now
         self.known_activities = known_activities
@@ -352,8 +354,9 @@ class EpisodeBuilder:
         else:
             if name not in self.known_orchestrators:
                 raise UnsupportedAction(_missing_function(name, "orchestrator"))
-            # Without an explicit id the extension derives a deterministic one from the parent.
-            instance_id = child_id or f"{self.instance_id}:{task_id}"
+            # Without an explicit id DTFx derives one from the parent execution and the sequence
+            # id (dtfx TaskOrchestrationContext.CreateSubOrchestrationInstance).
+            instance_id = child_id or f"{self.execution_id}:{task_id}"
             # The shim passes the SDK's JSON text as a .NET string, so DTFx stores it JSON-quoted.
             stored_input = json.dumps(input_json) if input_json is not None else None
             self._scheduling.append(h.sub_orchestration_created(self.now, task_id, name, instance_id, stored_input))

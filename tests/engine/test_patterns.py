@@ -121,8 +121,11 @@ async def test_sub_orchestrations_with_explicit_and_generated_ids_and_failure(en
     }
     child = await engine.status("child-p1")
     assert child.runtime_status is RuntimeStatus.COMPLETED and child.parent_instance_id == "p1"
-    created = [e for e in await engine.history("p1") if e["EventType"] == EventType.SUB_ORCHESTRATION_CREATED]
-    assert [e["InstanceId"] for e in created] == ["child-p1", "p1:1", "p1:2"]
+    history = await engine.history("p1")
+    execution_id = history[1]["OrchestrationInstance"]["ExecutionId"]
+    created = [e for e in history if e["EventType"] == EventType.SUB_ORCHESTRATION_CREATED]
+    # DTFx names an unnamed child "<parent execution id>:<sequence id>"
+    assert [e["InstanceId"] for e in created] == ["child-p1", f"{execution_id}:1", f"{execution_id}:2"]
 
 
 async def test_monitor_continues_as_new_with_fresh_history_and_sequence_ids(engine: Engine) -> None:
