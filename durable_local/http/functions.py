@@ -105,10 +105,14 @@ def to_response(value: Any) -> web.Response:
 
 def build_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
     """The ``func.HttpRequest`` the worker would pass for ``request``."""
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():
+        # A repeated header reaches the worker once, its values comma-joined (RFC 9110 5.3).
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return func.HttpRequest(
         method=request.method,
         url=str(request.url),
-        headers={name: value for name, value in request.headers.items()},
+        headers=headers,
         params={name: value for name, value in request.query.items()},
         route_params=route_params,
         body=body,
