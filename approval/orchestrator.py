@@ -132,8 +132,9 @@ def wait_for_decision(
     """Return the decision received before ``deadline``, or ``None`` once it has passed.
 
     The one open wait task is raced against successive timers of at most :data:`MAX_TIMER`
-    (the chain reaches any deadline without a LongTimerTask, SDK issue #573). A timer that loses
-    to a decision is cancelled; DTFx completes an instance only when no timer is left open.
+    (the chain reaches any deadline without a LongTimerTask, SDK issue #573), re-using tasks
+    across ``task_any`` calls as the SDK's E4_SMSPhoneVerification sample does. A timer that
+    loses to a decision is cancelled; DTFx completes an instance only when no timer is open.
     """
     timer: TaskBase | None = None
     fire_at: datetime | None = None

@@ -124,5 +124,6 @@ def test_deployed_code_has_no_trace_of_the_local_host() -> None:
                  if "durable_local" in p.read_text(encoding="utf-8")]
     assert offenders == []
     ignored = (APP_DIR / ".funcignore").read_text(encoding="utf-8").split()
-    for entry in ("durable_local/", "tests/", ".venv/", "local.settings.json", "__pycache__/"):
+    for entry in ("durable_local/", "tests/", ".venv/", "local.settings.json", "__pycache__/",
+                  "README.md"):
         assert entry in ignored
