@@ -1,0 +1,1 @@
+"""Fixture apps of the fault suites (importable as ``tests.faults.apps.*`` from the repository root)."""
