@@ -62,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll-ms", type=float, default=5.0, help="approval-http: client status poll interval")
     parser.add_argument("--idle-window", type=float, default=3.0, help="step-latency: seconds of idleness to count dispatcher wake-ups")
     parser.add_argument("--breakdown", action="store_true", help="also time every store method (adds a little overhead)")
+    parser.add_argument("--sdk-fast-timestamps", action="store_true", help="what-if: SDK parses history timestamps with fromisoformat (bench/what_if.py)")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
     parser.add_argument("--log-level", default="WARNING", help="logging level of the host (default WARNING)")
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats of the run to this file")
@@ -107,6 +108,10 @@ def _write_profile(profiler: cProfile.Profile, options: argparse.Namespace) -> N
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     logging.basicConfig(level=options.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if options.sdk_fast_timestamps:
+        from bench.what_if import fast_history_timestamps
+
+        fast_history_timestamps()
     scenarios = ORDER if options.scenario == "all" else [options.scenario]
     for scenario in scenarios:
         print(json.dumps(run_one(scenario, options)), flush=True)
