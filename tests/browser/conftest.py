@@ -1,0 +1,73 @@
+"""Fixtures of the browser tests: one Chromium per session, a host + dashboard and a page per test.
+
+Every fixture and test here runs on the session's event loop (``loop_scope="session"``), so the
+browser started once can serve every test. Each test gets a fresh browser context (empty
+localStorage), 1280×800, a fixed locale and a time zone that is not UTC, so that "local time"
+is visibly converted. JavaScript errors and CSP violations on the page fail the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright
+
+from durable_local.clock import ManualClock
+from durable_local.testing import TestHost, run_host
+from tests.browser.support import APP_DIR, APPROVAL_SETTINGS, AppCalls, launch_chromium, serve_dashboard
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+TIMEZONE = "Europe/Berlin"
+#: Chromium logs every non-2xx fetch; the page shows those answers itself (tests check that).
+EXPECTED_CONSOLE = "Failed to load resource"
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await launch_chromium(playwright)
+        yield chromium
+        await chromium.close()
+
+
+@dataclass
+class Dashboard:
+    """A running host on a ManualClock, its dashboard URL and a page to drive it."""
+
+    host: TestHost
+    url: str
+    page: Page
+    api: AppCalls
+    errors: list[str] = field(default_factory=list)
+
+    async def open(self, route: str = "#/instances") -> Page:
+        await self.page.goto(self.url + route)
+        return self.page
+
+
+@pytest.fixture
+def approval_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in APPROVAL_SETTINGS.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def dashboard(browser: Browser, azurite: str, approval_settings: None) -> AsyncIterator[Dashboard]:
+    async with run_host(APP_DIR, clock=ManualClock(START)) as host, serve_dashboard(host) as url:
+        context = await browser.new_context(
+            viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id=TIMEZONE
+        )
+        page = await context.new_page()
+        board = Dashboard(host=host, url=url, page=page, api=AppCalls(host))
+        page.on("pageerror", lambda err: board.errors.append(f"page error: {err}"))
+        page.on("console", lambda msg: board.errors.append(f"console {msg.type}: {msg.text}")
+                if msg.type == "error" and not msg.text.startswith(EXPECTED_CONSOLE) else None)
+        try:
+            yield board
+        finally:
+            await context.close()
+        assert not board.errors, board.errors

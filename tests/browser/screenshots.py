@@ -1,0 +1,120 @@
+"""Regenerate the dashboard screenshots in docs/screenshots/.
+
+    .venv/bin/python -m tests.browser.screenshots [--out docs/screenshots]
+
+Starts a private Azurite and the local host on a ManualClock, creates approvals in every state
+(awaiting, escalated, approved, rejected, failed, terminated, suspended) and drives Debian's
+Chromium to take:
+
+* ``instances.png``: the instance list at 1280×800;
+* ``approval-timeline.png``: the timeline of an approval that escalated (its 30-minute deadline
+  passed on the manual clock) and was then approved;
+* ``approvals-phone.png``: the approvals view at phone width (375 px).
+
+Prints one JSON object naming the files written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from playwright.async_api import Page, async_playwright
+
+from durable_local.clock import ManualClock
+from durable_local.testing import run_host
+from tests.azurite import running_azurite
+from tests.browser.support import APP_DIR, APPROVAL_SETTINGS, WEBHOOK, AppCalls, launch_chromium, serve_dashboard
+
+START = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
+TIMEZONE = "Europe/Amsterdam"
+
+
+async def populate(calls: AppCalls) -> str:
+    """Create the instances; returns the id of the escalated-then-approved approval."""
+    host = calls.host
+    await calls.start_approval("trip-lisbon", "Conference trip to Lisbon", deadline="PT30M", escalationDeadline="PT2H")
+    await calls.start_approval("laptop-ada", "New laptop for Ada", deadline="PT8H")
+    await calls.start_approval("budget-q3", "Q3 marketing budget", approver="cfo@contoso.com")
+    await calls.start_approval("chairs-team", "Six office chairs")
+    await calls.start_approval("printer-2f", "Printer for the second floor", deadline="PT20M")
+    await calls.start_failing("import-legacy")
+    await calls.start_approval("reorg-2026", "Team re-organisation")
+    await calls.terminate("reorg-2026", "superseded")
+    status, reply = await calls.call(
+        "POST", f"{WEBHOOK}/orchestrators/reminders_orchestrator/reminders-ada",
+        {"recipient": "ada@contoso.com", "message": "Please review the design", "interval": "PT1H", "count": 3},
+    )
+    assert status == 202, reply
+    await host.idle()
+    status, reply = await calls.call("POST", f"{WEBHOOK}/instances/chairs-team/suspend?reason=budget freeze")
+    assert status == 202, reply
+    await host.wait_for("chairs-team", "Suspended")
+
+    await host.advance(timedelta(minutes=31))  # trip-lisbon's deadline passes: escalated
+    await host.advance(timedelta(minutes=12))
+    await calls.decide("trip-lisbon", "approved", by="head-of-department@contoso.com")
+    await calls.decide("budget-q3", "rejected", by="cfo@contoso.com")
+    await calls.start_approval("desk-ben", "Standing desk for Ben")
+    await host.advance(timedelta(minutes=3))
+    return "trip-lisbon"
+
+
+async def shoot(page: Page, url: str, out: Path, escalated_id: str) -> list[str]:
+    written = []
+    await page.goto(url + "#/instances")
+    await page.locator("table.instances tbody tr").first.wait_for()
+    await page.locator(".refresh-indicator[data-state=live]").wait_for()
+    path = out / "instances.png"
+    await page.screenshot(path=str(path))
+    written.append(str(path))
+
+    await page.goto(url + f"#/instances/{escalated_id}")
+    timeline = page.locator(".timeline-section")
+    await timeline.locator(".tl-row").first.wait_for()
+    await page.locator(".view-head").scroll_into_view_if_needed()
+    path = out / "approval-timeline.png"
+    await page.locator("main").screenshot(path=str(path))
+    written.append(str(path))
+
+    await page.set_viewport_size({"width": 375, "height": 800})
+    await page.goto(url + "#/approvals")
+    await page.locator(".approval-card").first.wait_for()
+    path = out / "approvals-phone.png"
+    await page.screenshot(path=str(path), full_page=True)
+    written.append(str(path))
+    return written
+
+
+async def main(out: Path) -> dict[str, object]:
+    out.mkdir(parents=True, exist_ok=True)
+    async with run_host(APP_DIR, clock=ManualClock(START)) as host, serve_dashboard(host) as url:
+        calls = AppCalls(host)
+        escalated_id = await populate(calls)
+        async with async_playwright() as playwright:
+            browser = await launch_chromium(playwright)
+            context = await browser.new_context(
+                viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id=TIMEZONE
+            )
+            written = await shoot(await context.new_page(), url, out, escalated_id)
+            await browser.close()
+    return {"written": written, "timezone": TIMEZONE, "clock": "manual", "start": START.isoformat()}
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=APP_DIR / "docs" / "screenshots")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, running_azurite(Path(tmp)) as endpoints:
+        os.environ["AzureWebJobsStorage"] = endpoints.connection_string
+        os.environ.update(APPROVAL_SETTINGS)
+        print(json.dumps(asyncio.run(main(args.out))))
+
+
+if __name__ == "__main__":
+    cli()

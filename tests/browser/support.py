@@ -1,0 +1,142 @@
+"""Shared by the browser tests and the screenshot script: Chromium, the dashboard, the app.
+
+* :func:`launch_chromium` starts Debian's ``/usr/bin/chromium`` through Playwright (never a
+  browser Playwright downloads) with the flags this machine's closed network needs.
+* :func:`serve_dashboard` yields the dashboard's URL for a running :class:`TestHost`: the host's
+  own when ``open_host`` already wires :func:`durable_local.dashboard.setup_dashboard`, else a
+  second server on a free port with ``create_app(host) + setup_dashboard`` (same engine, so the
+  page, the management API and the app's functions all work there).
+* :class:`AppCalls` starts, decides and inspects approvals over real HTTP, as a curl user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+from playwright.async_api import Browser, Playwright
+
+from durable_local.dashboard import DASHBOARD_PATH, setup_dashboard
+from durable_local.http import create_app
+from durable_local.testing import TestHost
+
+#: The Functions app is the repository root.
+APP_DIR = Path(__file__).resolve().parents[2]
+#: Debian's package (``make test`` installs it); CHROMIUM_PATH points elsewhere if needed.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+#: Playwright adds --headless and a fresh temporary --user-data-dir itself. The rest keep
+#: Chromium off the network (background requests are refused here and slow start-up) and
+#: let it run as root in a container.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WEBHOOK = "/runtime/webhooks/durabletask"
+#: The app settings of local.settings.json.example, which the approval starter reads.
+APPROVAL_SETTINGS = {
+    "APPROVAL_TIMEOUT": "PT24H",
+    "ESCALATION_TIMEOUT": "PT24H",
+    "ESCALATE_TO": "head-of-department@contoso.com",
+}
+
+
+async def launch_chromium(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless; raises FileNotFoundError naming how to install it."""
+    if not Path(CHROMIUM).exists():
+        raise FileNotFoundError(
+            f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
+            "(`make test` installs it; by hand: apt-get install -y chromium), or set CHROMIUM_PATH."
+        )
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+async def _has_dashboard(session: aiohttp.ClientSession, base_url: str) -> bool:
+    async with session.get(base_url + DASHBOARD_PATH + "api/info") as reply:
+        return reply.status == 200
+
+
+@asynccontextmanager
+async def serve_dashboard(host: TestHost) -> AsyncIterator[str]:
+    """The dashboard URL (``.../_dashboard/``) for ``host``; see the module docstring."""
+    if await _has_dashboard(host.http, host.base_url):
+        yield host.base_url + DASHBOARD_PATH
+        return
+    app = create_app(host.host)
+    setup_dashboard(app, host.host)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        yield f"http://127.0.0.1:{port}{DASHBOARD_PATH}"
+    finally:
+        await runner.cleanup()
+
+
+class AppCalls:
+    """The app's and the Durable API's HTTP endpoints on ``host``; bodies decoded as JSON."""
+
+    def __init__(self, host: TestHost) -> None:
+        self.host = host
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body) if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        async with self.host.http.request(method, self.host.url(path), data=data, headers=headers) as reply:
+            text = await reply.text()
+            try:
+                return reply.status, json.loads(text) if text else None
+            except ValueError:
+                return reply.status, text
+
+    async def start_approval(self, instance_id: str, title: str = "New laptop", **fields: Any) -> str:
+        """POST /api/approvals and wait until it awaits a decision (notification sent)."""
+        body = {"title": title, "requester": "ada@contoso.com", "approver": "bob@contoso.com",
+                "instanceId": instance_id, **fields}
+        status, reply = await self.call("POST", "/api/approvals", body)
+        assert status == 202, reply
+        await self.host.idle()
+        return str(reply["id"])
+
+    async def decide(self, instance_id: str, decision: str = "approved", by: str = "bob@contoso.com") -> None:
+        status, reply = await self.call(
+            "POST", f"/api/approvals/{instance_id}/decision", {"decision": decision, "by": by}
+        )
+        assert status == 202, reply
+        await self.host.wait_for(instance_id)
+
+    async def start_failing(self, instance_id: str) -> str:
+        """An approval_orchestrator started without the input it needs: Failed at once."""
+        status, reply = await self.call(
+            "POST", f"{WEBHOOK}/orchestrators/approval_orchestrator/{quote(instance_id, safe='')}", {"title": "incomplete"}
+        )
+        assert status == 202, reply
+        await self.host.wait_for(instance_id, "Failed")
+        return instance_id
+
+    async def terminate(self, instance_id: str, reason: str = "test") -> None:
+        status, reply = await self.call("POST", f"{WEBHOOK}/instances/{instance_id}/terminate?reason={reason}")
+        assert status == 202, reply
+        await self.host.wait_for(instance_id, "Terminated")
+
+    async def status(self, instance_id: str) -> tuple[int, Any]:
+        return await self.call("GET", f"{WEBHOOK}/instances/{instance_id}")
+
+    async def view(self, instance_id: str) -> Any:
+        status, reply = await self.call("GET", f"/api/approvals/{instance_id}")
+        assert status == 200, reply
+        return reply
