@@ -138,10 +138,14 @@ async def test_sigkill_mid_run_resumes_every_chain_and_reruns_only_in_flight_act
             replies = await asyncio.gather(*(start_chain(http, base, iid, chain_input(n, STEPS)) for n, iid in enumerate(ids)))
             assert set(replies) == {202}, replies
 
-            def ended() -> int:
-                return sum(1 for *_, kind in read_activity_log(log) if kind == "end")
+            def mid_run() -> bool:
+                """A third of the activities ended and at least one has started but not ended."""
+                entries = read_activity_log(log)
+                ended = {(iid, step) for iid, step, kind in entries if kind == "end"}
+                running = {(iid, step) for iid, step, kind in entries if kind == "start"} - ended
+                return len(ended) >= total // 3 and bool(running)
 
-            await wait_until(lambda: ended() >= total // 3, timeout=60, what=f"{total // 3} activities ended")
+            await wait_until(mid_run, timeout=60, what=f"{total // 3} activities ended and one running")
             first.kill()
             before = read_activity_log(log)
             at_kill = read_state(state)
@@ -315,7 +319,14 @@ async def test_chaos_random_sigkills_lose_no_instance_and_rerun_only_in_flight_a
                     wait_until(lambda: run.drive_once(base), timeout=180, what="every chaos instance to finish")
                 )
                 if final_round:
-                    await driver
+                    try:
+                        await driver
+                    except TimeoutError as err:
+                        unfinished = {iid: item.started for iid, item in run.planned.items() if item.final is None}
+                        raise AssertionError(
+                            f"{len(unfinished)} instances unfinished (id: started): {unfinished}\n"
+                            f"host output tail:\n{host.text()[-3000:]}"
+                        ) from err
                     assert await host.stop() == 0
                     break
                 target = rng.randint(0, 24)
