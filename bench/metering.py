@@ -211,7 +211,6 @@ class CpuMeter:
             # process CPU / wall: ~1 when the loop thread is busy all the time; well below 1 when
             # the process waits (I/O, sleeps) or other processes take its core
             "process_cpu_utilisation": round(process / self._wall_seconds, 3) if self._wall_seconds > 0 else None,
-            "orchestrations_per_cpu_s": round(orchestrations / process, 2) if process > 0 else None,
             "sdk_cpu_share": round(sdk / process, 4) if process > 0 else None,
             "host_cpu_share": round(host / process, 4) if process > 0 else None,
             "sdk_cpu_ms_per_orchestration": round(sdk * 1000 / per, 4),
@@ -225,6 +224,9 @@ class CpuMeter:
             result["http_function_cpu_share"] = round(http / process, 4) if process > 0 else None
             result["http_function_cpu_ms_per_orchestration"] = round(http * 1000 / per, 4)
             result["http_function_invocations"] = self.http_functions.calls
+        if orchestrations > 1 and process > 0:
+            # throughput the process would reach with a core of its own (CPU-bound)
+            result["orchestrations_per_cpu_s"] = round(orchestrations / process, 2)
         if self.store is not None:
             result.update(self.store.report(per))
         if activities:
@@ -265,14 +267,12 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-def _git_commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=True
-        )
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, timeout=5, check=True)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout.strip()
 
 
 def machine_facts() -> dict[str, Any]:
@@ -291,7 +291,9 @@ def machine_facts() -> dict[str, Any]:
         "azure_functions_durable": _version("azure-functions-durable"),
         "azure_functions": _version("azure-functions"),
         "aiohttp": _version("aiohttp"),
-        "commit": _git_commit(),
+        "commit": _git("rev-parse", "--short", "HEAD") or None,
+        # True when the engine measured differs from that commit (uncommitted edits)
+        "engine_modified": bool(_git("status", "--porcelain", "--", "durable_local")),
         # Other processes share the machine: a load above the core count stretches wall times
         # (CPU-time figures are much less affected).
         "load_average_1m": round(os.getloadavg()[0], 2),
