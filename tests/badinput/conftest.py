@@ -17,7 +17,7 @@ import pytest_asyncio
 from durable_local.clock import ManualClock
 from durable_local.testing import TestHost, run_host
 
-from .requests import Known, create_known_instances
+from .probing import Known, create_known_instances
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ terminate, suspend, resume, rewind, restart and unknown routes, with hostile ids
 and reasons (``/ \\ # ?``, control characters; percent-encoded), arbitrary bodies and content
 types, and unknown or malformed query parameters; plus the fixed worst cases (10,000-level
 nesting, bodies of a few MB, 10,000-character ids, reasons and event names). The rules each
-answer must follow are in ``requests.probe``; the documented exceptions are the empty-body 404
+answer must follow are in ``probing.probe``; the documented exceptions are the empty-body 404
 of ``GET instances/{id}``, the 500 of ``returnInternalServerErrorOnFailure=true`` on a Failed
 instance, and the local host's documented 501 for ``rewind``.
 
@@ -23,7 +23,7 @@ from approval.models import ValidationError, parse_decision_request
 from durable_local.http.status import parse_bool
 from durable_local.testing import TestHost
 
-from .requests import API, Known, probe, segment
+from .probing import API, Known, probe, segment
 from .strategies import HOSTILE_BODIES, LONG_IDS, PROPERTY, bodies, content_types, nasty_text, params
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module")]
