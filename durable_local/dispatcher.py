@@ -17,6 +17,7 @@ import json
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ from typing import Any, Callable
 from . import history as h
 from .clock import Clock
 from .errors import StaleCompletion
-from .executor import build_context, run_activity, run_orchestrator
+from .executor import build_context, played_text, run_activity, run_orchestrator
 from .loader import Registry
 from .protocol import TERMINAL_STATUSES, EventType, HistoryEvent, RuntimeStatus
 from .runtime_state import (
@@ -39,6 +40,9 @@ from .runtime_state import (
 from .store.base import ActivityItem, EpisodeCommit, InstanceRecord, Store
 
 logger = logging.getLogger("durable_local")
+
+#: Instances whose stored history is kept in memory (about 5 KB each for a short orchestration).
+HISTORY_CACHE_SIZE = 2000
 
 _CONTROL_TYPES = {EventType.EXECUTION_SUSPENDED, EventType.EXECUTION_RESUMED}
 
@@ -65,6 +69,7 @@ class Dispatcher:
         self._idle = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._backoff: dict[str, tuple[float, int]] = {}
+        self._history: OrderedDict[str, tuple[str, list[str]]] = OrderedDict()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self.episodes = 0
@@ -190,7 +195,7 @@ class Dispatcher:
             self._commit(record, now, state, consumed, [], _unchanged(status.runtime_status, record))
             return True
         self.episodes += 1
-        old_history = self.store.get_history(instance_id)
+        played = self._played_history(record)
         events = [h.orchestrator_started(now), *delivery.events]
         terminated = next((e for e in delivery.events if e["EventType"] == EventType.EXECUTION_TERMINATED), None)
         if terminated is not None:
@@ -199,11 +204,11 @@ class Dispatcher:
         elif all(e["EventType"] in _CONTROL_TYPES for e in delivery.events):
             outcome = _unchanged(new_status, record)
         else:
-            outcome = self._run_episode(record, state, old_history, events, now)
+            outcome = self._run_episode(record, state, played, events, now)
             if outcome.status is RuntimeStatus.RUNNING and new_status is RuntimeStatus.SUSPENDED:
                 outcome.status = RuntimeStatus.SUSPENDED
         if outcome.continued_as_new:
-            self._continue_as_new(record, now, consumed, old_history, events, outcome)
+            self._continue_as_new(record, now, consumed, played, events, outcome)
         else:
             self._commit(record, now, state, consumed, events, outcome)
         return True
@@ -212,7 +217,7 @@ class Dispatcher:
         self,
         record: InstanceRecord,
         state: ExecutionState,
-        old_history: list[HistoryEvent],
+        played: list[str],
         events: list[HistoryEvent],
         now: datetime,
         execution_id: str | None = None,
@@ -233,19 +238,21 @@ class Dispatcher:
             return builder.fail(
                 f"The function '{status.name}' doesn't exist, is disabled, or is not an orchestrator function."
             )
-        history = old_history + events
-        started = next(e for e in history if e["EventType"] == EventType.EXECUTION_STARTED)
+        started = next((e for e in events if e["EventType"] == EventType.EXECUTION_STARTED), None)
         context = build_context(
-            history=history,
-            played_count=len(old_history),
-            input_json=started.get("Input"),
+            played=played,
+            new=events,
+            input_json=started.get("Input") if started is not None else status.input,
             instance_id=status.instance_id,
             parent_instance_id=status.parent_instance_id,
             timer_settings=self.options.timer_settings,
         )
         started_at = time.perf_counter()
         reply = run_orchestrator(orchestrator.handle, context)
-        logger.debug("%s: episode replayed %d events in %.2f ms", status.instance_id, len(history), (time.perf_counter() - started_at) * 1000)
+        logger.debug(
+            "%s: episode replayed %d events in %.2f ms",
+            status.instance_id, len(played) + len(events), (time.perf_counter() - started_at) * 1000,
+        )
         failure_prefix = f"Orchestrator function '{status.name}' failed: "
         if reply.error is not None:
             builder.discard_scheduling()
@@ -265,7 +272,7 @@ class Dispatcher:
         record: InstanceRecord,
         now: datetime,
         consumed: list[int],
-        old_history: list[HistoryEvent],
+        played: list[str],
         events: list[HistoryEvent],
         outcome: EpisodeOutcome,
     ) -> None:
@@ -275,7 +282,9 @@ class Dispatcher:
         discarded with the old history (protocol notes 1.7.5).
         """
         status = record.status
-        old_started = next(e for e in old_history + events if e["EventType"] == EventType.EXECUTION_STARTED)
+        old_started = next((e for e in events if e["EventType"] == EventType.EXECUTION_STARTED), None)
+        if old_started is None:
+            old_started = json.loads(played[1])  # [OrchestratorStarted, ExecutionStarted, ...]
         execution_id = uuid.uuid4().hex
         start = h.execution_started(
             now,
@@ -308,7 +317,7 @@ class Dispatcher:
         new_input: str | None = None,
     ) -> None:
         status = record.status
-        tail: list[HistoryEvent] = list(events) + outcome.new_history
+        tail: list[HistoryEvent | str] = list(events) + outcome.new_history
         terminal = outcome.status in TERMINAL_STATUSES
         if events:
             if terminal:
@@ -343,11 +352,46 @@ class Dispatcher:
             new_execution_id=new_execution_id,
             new_input=new_input,
         )
-        self.store.commit_episode(commit)
+        try:
+            self.store.commit_episode(commit)
+        except BaseException:
+            self._history.pop(status.instance_id, None)
+            raise
+        self._remember(status.instance_id, new_execution_id or status.execution_id, tail, replace=new_execution_id is not None, terminal=terminal)
         if self.on_commit is not None:
             self.on_commit()
         if events and terminal:
             logger.info("%s: orchestration '%s' %s", status.instance_id, status.name, outcome.status)
+
+    # -- history cache -----------------------------------------------------------------------
+    def _played_history(self, record: InstanceRecord) -> list[str]:
+        """The stored history as JSON texts, from memory when it is known to be current.
+
+        The cache is checked against the instance row (execution id and history length), so a
+        purge, a recreated instance or another writer can never serve a stale history.
+        """
+        instance_id = record.status.instance_id
+        cached = self._history.get(instance_id)
+        if cached is not None and cached[0] == record.status.execution_id and len(cached[1]) == record.history_len:
+            self._history.move_to_end(instance_id)
+            return cached[1]
+        texts = self.store.get_history_texts(instance_id)
+        self._history[instance_id] = (record.status.execution_id, texts)
+        if len(self._history) > HISTORY_CACHE_SIZE:
+            self._history.popitem(last=False)
+        return texts
+
+    def _remember(self, instance_id: str, execution_id: str, tail: list[Any], *, replace: bool, terminal: bool) -> None:
+        """Extend the cached history with what was just committed."""
+        if terminal:
+            self._history.pop(instance_id, None)
+            return
+        texts = [played_text(e) if isinstance(e, dict) else e for e in tail]
+        cached = self._history.get(instance_id)
+        if replace or cached is None or cached[0] != execution_id:
+            self._history[instance_id] = (execution_id, texts)
+        else:
+            cached[1].extend(texts)
 
     # -- activities --------------------------------------------------------------------------
     async def _run_activity(self, item: ActivityItem) -> None:

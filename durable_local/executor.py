@@ -45,10 +45,15 @@ class OrchestratorReply:
     error: str | None  # set when user code (or the SDK) failed the orchestration
 
 
+def played_text(event: HistoryEvent) -> str:
+    """An event as stored: JSON text with ``IsPlayed`` true, ready to splice into later contexts."""
+    return json.dumps({**event, "IsPlayed": True})
+
+
 def build_context(
     *,
-    history: list[HistoryEvent],
-    played_count: int,
+    played: list[str],
+    new: list[HistoryEvent],
     input_json: str | None,
     instance_id: str,
     parent_instance_id: str | None,
@@ -56,28 +61,27 @@ def build_context(
 ) -> str:
     """The orchestration trigger value, exactly as ``OrchestrationContextToString`` builds it.
 
-    ``played_count`` events (everything before this episode's OrchestratorStarted) are marked
-    ``IsPlayed``; ``input`` is the stored JSON token, so a Python-client start arrives as a JSON
-    string and a curl start as an object (notes 1.4).
+    ``played`` are the stored events of earlier episodes (JSON texts with ``IsPlayed`` true);
+    ``new`` are this episode's events, from its OrchestratorStarted on, sent with ``IsPlayed``
+    false. ``input`` is the stored JSON token, so a Python-client start arrives as a JSON string
+    and a curl start as an object (notes 1.4). Old events are spliced in as text: re-encoding the
+    whole history every episode would cost as much as the SDK's replay of it.
     """
-    events = []
-    for index, event in enumerate(history):
-        played = index < played_count
-        events.append(event if event.get("IsPlayed") == played else {**event, "IsPlayed": played})
-    context: dict[str, Any] = {
-        "history": events,
+    texts = played + [json.dumps({**event, "IsPlayed": False}) for event in new]
+    rest: dict[str, Any] = {
         "input": json.loads(input_json) if input_json is not None else None,
         "instanceId": instance_id,
-        "isReplaying": bool(events[1]["IsPlayed"]) if len(events) > 1 else False,
+        # the ExecutionStarted event's IsPlayed: true once the first episode was committed
+        "isReplaying": bool(played),
         "parentInstanceId": parent_instance_id,
         # SchemaVersion V2 and V3: the extension sends both for SDKs 1.1.0-1.1.3 (notes 1.1).
         "upperSchemaVersion": 1,
         "upperSchemaVersionNew": 2,
     }
     if timer_settings:
-        context.update(AZURE_STORAGE_TIMER_SETTINGS)
-    context["defaultHttpAsyncRequestSleepTimeMillseconds"] = 30000  # sic: the extension's key
-    return json.dumps(context)
+        rest.update(AZURE_STORAGE_TIMER_SETTINGS)
+    rest["defaultHttpAsyncRequestSleepTimeMillseconds"] = 30000  # sic: the extension's key
+    return '{"history": [' + ", ".join(texts) + "], " + json.dumps(rest)[1:]
 
 
 def run_orchestrator(handle: Callable[[Any], str], context_json: str) -> OrchestratorReply:

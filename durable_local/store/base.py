@@ -33,6 +33,8 @@ class InstanceRecord:
     status: InstanceStatus
     exec_state: str | None
     parent: ParentRef | None
+    #: number of events in the current execution's history
+    history_len: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ class EpisodeCommit:
     output: str | None
     custom_status: str | None
     exec_state: str
-    append_history: list[HistoryEvent]
+    #: events to append, as dicts or as stored JSON texts (``executor.played_text``)
+    append_history: list[HistoryEvent | str]
     consumed: list[int]
     activities: list[ActivityWork] = field(default_factory=list)
     timers: list[TimerWork] = field(default_factory=list)
@@ -105,6 +108,9 @@ class Store(Protocol):
 
     def get_history(self, instance_id: str) -> list[HistoryEvent]:
         """The current execution's history in order (empty for an unknown instance)."""
+
+    def get_history_texts(self, instance_id: str) -> list[str]:
+        """The same history as stored JSON texts (``IsPlayed`` true), for splicing into contexts."""
 
     def list_instances(self, query: InstanceQuery) -> tuple[list[InstanceStatus], str | None]:
         """Instances matching ``query`` ordered by creation, and a continuation token if more remain."""

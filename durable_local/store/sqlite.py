@@ -137,14 +137,18 @@ class SqliteStore:
         self._insert_message(db, instance_id, start_event, to_micros(now), None)
 
     def get_instance(self, instance_id: str) -> InstanceRecord | None:
-        row = self._db.execute("SELECT * FROM instances WHERE instance_id = ?", (instance_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT *, (SELECT COALESCE(MAX(seq) + 1, 0) FROM history h WHERE h.instance_id = i.instance_id) AS history_len"
+            " FROM instances i WHERE instance_id = ?",
+            (instance_id,),
+        ).fetchone()
         return self._record(row) if row is not None else None
 
     def _record(self, row: sqlite3.Row) -> InstanceRecord:
         parent = None
         if row["parent_instance_id"] is not None:
             parent = ParentRef(row["parent_instance_id"], row["parent_execution_id"], row["parent_task_id"], "")
-        return InstanceRecord(self._status(row), row["exec_state"], parent)
+        return InstanceRecord(self._status(row), row["exec_state"], parent, row["history_len"])
 
     @staticmethod
     def _status(row: sqlite3.Row) -> InstanceStatus:
@@ -162,8 +166,11 @@ class SqliteStore:
         )
 
     def get_history(self, instance_id: str) -> list[HistoryEvent]:
+        return [json.loads(text) for text in self.get_history_texts(instance_id)]
+
+    def get_history_texts(self, instance_id: str) -> list[str]:
         rows = self._db.execute("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
-        return [json.loads(r[0]) for r in rows]
+        return [r[0] for r in rows]
 
     def list_instances(self, query: InstanceQuery) -> tuple[list[InstanceStatus], str | None]:
         where, args = self._where(query)
@@ -260,7 +267,7 @@ class SqliteStore:
                 seq = 0
             db.executemany(
                 "INSERT INTO history (instance_id, seq, event) VALUES (?,?,?)",
-                [(commit.instance_id, seq + i, json.dumps(e)) for i, e in enumerate(commit.append_history)],
+                [(commit.instance_id, seq + i, _stored(e)) for i, e in enumerate(commit.append_history)],
             )
             self._step("activities")
             db.executemany(
@@ -328,6 +335,9 @@ class SqliteStore:
 
     # -- activities --------------------------------------------------------------------------
     def claim_activities(self, limit: int) -> list[ActivityItem]:
+        # A read first: the idle loop asks often, and a write transaction costs more.
+        if self._db.execute("SELECT 1 FROM activities WHERE lock_token IS NULL LIMIT 1").fetchone() is None:
+            return []
         with self._tx() as db:
             rows = db.execute(
                 "SELECT * FROM activities WHERE lock_token IS NULL ORDER BY id LIMIT ?", (limit,)
@@ -372,6 +382,11 @@ class SqliteStore:
         with self._tx() as db:
             ids = [r[0] for r in db.execute(sql, args).fetchall()]
             return sum(self._delete_instance(db, i) for i in ids)
+
+
+def _stored(event: HistoryEvent | str) -> str:
+    """History rows hold events as later episodes replay them: ``IsPlayed`` true."""
+    return event if isinstance(event, str) else json.dumps({**event, "IsPlayed": True})
 
 
 def from_iso_event(event: HistoryEvent) -> datetime:
