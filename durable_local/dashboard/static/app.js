@@ -8,7 +8,7 @@
 
 import { DurableApi, ApiError } from "./lib/api.js";
 import { loadSettings } from "./lib/settings.js";
-import { setNoticeArea } from "./lib/dialog.js";
+import { setNoticeArea, clearNotices } from "./lib/dialog.js";
 import { timeEl, parseTime } from "./lib/format.js";
 import { replace, h } from "./lib/dom.js";
 import { renderList } from "./views/list.js";
@@ -58,7 +58,9 @@ const ctx = {
     this.api = new DurableApi(this.settings);
   },
 
-  navigate(hash) {
+  /** Go to `hash`; `keepNotices` keeps the results shown (e.g. "Purged ..." on the way back to the list). */
+  navigate(hash, { keepNotices = false } = {}) {
+    keepNoticesOnce = keepNotices;
     if (location.hash === hash) route();
     else location.hash = hash;
   },
@@ -89,6 +91,7 @@ const routes = [
 ];
 
 let current = null;
+let keepNoticesOnce = false;
 
 function route() {
   const hash = location.hash || "#/instances";
@@ -97,6 +100,8 @@ function route() {
   const found = routes.map((r) => [r, r.pattern.exec(path)]).find(([, m]) => m);
   current?.dispose?.();
   current = null;
+  if (!keepNoticesOnce) clearNotices();
+  keepNoticesOnce = false;
   const root = document.getElementById("view");
   replace(root);
   for (const link of document.querySelectorAll("nav a[data-route]")) {

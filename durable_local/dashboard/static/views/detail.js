@@ -79,7 +79,7 @@ async function purge(ctx, status) {
   if (!ok) return false;
   const result = await runAction("Purge", () => ctx.api.purge(status.instanceId),
     (body) => `Purged ${status.instanceId} (${body?.instancesDeleted ?? 0} instance deleted).`);
-  if (result.ok) ctx.navigate("#/instances");
+  if (result.ok) ctx.navigate("#/instances", { keepNotices: true });
   return false;
 }
 
