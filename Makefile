@@ -25,6 +25,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright (no browser download).
+CHROMIUM := /usr/bin/chromium
 AZURITE := node_modules/.bin/azurite
 AZURITE_DATA := .azurite
 HOST_PORT := 7071
@@ -127,7 +129,14 @@ func-installed:
 	  exit 1
 	fi
 
-test: $(VENV_STAMP) $(NODE_STAMP)
+# Installed only when missing; needs root (as in CI) or run the two commands with sudo.
+# PRECIOUS: a failed install must not make .DELETE_ON_ERROR remove the system's browser.
+.PRECIOUS: $(CHROMIUM)
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+test: $(VENV_STAMP) $(NODE_STAMP) $(CHROMIUM)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
