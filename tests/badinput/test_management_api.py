@@ -266,3 +266,19 @@ async def test_list_and_purge_many_answer_out_of_range_filters_without_a_server_
     if method == "DELETE" and query in (EDGE_QUERIES["top-huge"], EDGE_QUERIES["top-negative"], EDGE_QUERIES["prefix-controls"]):
         query = query + [("createdTimeFrom", "9000-01-01T00:00:00Z")]
     await probe(host, method, f"{API}/instances", params=query)
+
+
+SURROGATE_TARGETS = {
+    "start": f"{API}/orchestrators/reminders_orchestrator",
+    "raise-event": f"{API}/instances/known-awaiting/raiseEvent/Probe",
+}
+
+
+@pytest.mark.parametrize("body", [b'"\\ud800"', b'{"recipient": "\\udfff"}'], ids=["string", "object"])
+@pytest.mark.parametrize("path", list(SURROGATE_TARGETS.values()), ids=list(SURROGATE_TARGETS))
+async def test_json_with_a_lone_surrogate_escape_is_not_a_server_error(
+    host: TestHost, known: Known, path: str, body: bytes
+) -> None:
+    # Valid JSON text (RFC 8259 allows the escape; .NET strings hold it): accept it or refuse it
+    # with a 400, but never fail storing it.
+    await probe(host, "POST", path, body=body, content_type="application/json")
