@@ -170,3 +170,31 @@ async def test_decisions_racing_deadlines_end_each_approval_exactly_once(
         won[(plan.stage, plan.order, "decision" if decided and not (plan.stage == 1 and output["escalated"]) else "deadline")] += 1
     print("who won, by (stage, order):", dict(sorted(won.items())))
     assert wrong == {}
+
+
+async def test_a_decision_accepted_before_the_deadline_wins_when_both_reach_the_orchestrator_together(
+    azurite: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision is queued (what a 202 means) at START+1min; the host gets to it only after
+    the 1-hour deadline has passed too (a busy host, or one killed and restarted late), so one
+    episode receives both. Queue semantics deliver messages in the order they became visible:
+    the EventRaised (visible at START+1min) before the TimerFired (visible at START+1h), so the
+    approver's decision, made in time, must win — and history must not show the TimerFired
+    before an EventRaised stamped an hour earlier.
+    """
+    monkeypatch.setenv("ESCALATE_TO", HEAD)
+    async with run_host(REPO_ROOT, clock=ManualClock(START)) as host:
+        body = {"title": "late host", "requester": "ada@contoso.com", "approver": APPROVER, "deadline": "PT1H",
+                "instanceId": "in-time"}
+        async with host.http.post(host.url("/api/approvals"), json=body) as reply:
+            assert reply.status == 202, await reply.text()
+        await host.advance(timedelta(minutes=1))
+        # Queued and acknowledged; no await between this and the jump, so the dispatcher has not run.
+        await host.host.raise_event("in-time", "ApprovalDecision", json.dumps({"decision": "approved", "by": APPROVER}))
+        host.clock.skip_to(START + timedelta(hours=1, minutes=5))
+        await host.idle()
+        status = await host.wait_for("in-time")
+        history = await host.history("in-time")
+    delivered = [e["EventType"] for e in history if e["EventType"] in (EventType.EVENT_RAISED, EventType.TIMER_FIRED)]
+    output = json.loads(status.output)
+    assert (output["outcome"], output["escalated"]) == ("approved", False), (output, delivered)
