@@ -8,7 +8,7 @@ import { dialogOpen } from "./dialog.js";
 /**
  * @param {object} ctx the app context (settings)
  * @param {() => Promise<void>} load refreshes the view; throws to report a failure
- * @returns {{element: HTMLElement, refresh: () => Promise<void>, dispose: () => void}}
+ * @returns {{element: HTMLElement, refresh: () => Promise<void>, followUp: () => void, dispose: () => void}}
  */
 export function createRefresher(ctx, load) {
   const toggleId = uid("auto-refresh");
@@ -28,6 +28,7 @@ export function createRefresher(ctx, load) {
   let timer = null;
   let running = false;
   let disposed = false;
+  const followUps = new Set();
 
   function show(kind, text) {
     indicator.dataset.state = kind;
@@ -81,9 +82,18 @@ export function createRefresher(ctx, load) {
   return {
     element,
     refresh,
+    /** After an action: refresh now and a few times soon after, as the host applies it. */
+    followUp() {
+      refresh();
+      for (const ms of [400, 1200, 3000]) {
+        const id = setTimeout(() => { followUps.delete(id); refresh(); }, ms);
+        followUps.add(id);
+      }
+    },
     dispose() {
       disposed = true;
       clearInterval(timer);
+      for (const id of followUps) clearTimeout(id);
     },
   };
 }

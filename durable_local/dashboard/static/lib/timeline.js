@@ -45,7 +45,7 @@ function resultText(value) {
  * @param {object[]} history friendly historyEvents
  * @param {object} status the status payload (runtimeStatus, lastUpdatedTime, ...)
  * @param {number} nowMs the host's current time (virtual under a skipped clock), epoch ms
- * @returns {{rows: object[], start: number, end: number, finished: boolean}}
+ * @returns {{rows: object[], start: number, end: number, now: number, finished: boolean}}
  *   row: {kind, label, name, from, to, state, reason?, result?, fireAt?, instanceId?, index}
  *   kind: activity | timer | suborchestration | event | lifecycle
  *   state: completed | failed | running | fired | pending | cancelled | mark
@@ -173,5 +173,5 @@ export function buildTimeline(history, status, nowMs) {
     if (row.to === null) row.to = finished ? lastEvent : Math.max(nowMs, row.from);
   }
   rows.sort((a, b) => a.from - b.from || a.index - b.index);
-  return { rows, start, end: Math.max(end, start), finished };
+  return { rows, start, end: Math.max(end, start), now: nowMs, finished };
 }

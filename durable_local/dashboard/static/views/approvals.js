@@ -114,7 +114,7 @@ export function renderApprovals(ctx, root) {
     for (const item of items) {
       const key = `${item.instanceId}|${item.customStatus.stage}`;
       if (!cards.has(key)) {
-        const card = approvalCard(ctx, item, () => refresher.refresh());
+        const card = approvalCard(ctx, item, () => refresher.followUp());
         cards.set(key, card);
         list.append(card);
       }

@@ -87,7 +87,7 @@ function actionButtons(ctx, status, reload) {
   const running = !TERMINAL.includes(status.runtimeStatus);
   const act = (label, fn, cls) => h("button", {
     type: "button", class: cls, text: label,
-    on: { click: async () => { if (await fn()) await reload(); } },
+    on: { click: async () => { if (await fn()) reload(); } },
   });
   return h("div", { class: "actions", role: "group", "aria-label": "Actions" },
     running ? act("Raise event…", () => raiseEvent(ctx, status)) : null,
@@ -133,7 +133,7 @@ export function renderDetail(ctx, root, instanceId) {
       h("div", {}, h("dt", { text: "Status" }), h("dd", {}, statusBadge(status.runtimeStatus))),
       h("div", {}, h("dt", { text: "Created" }), h("dd", {}, timeEl(status.createdTime))),
       h("div", {}, h("dt", { text: "Last updated" }), h("dd", {}, timeEl(status.lastUpdatedTime)))));
-    update(parts.actions, `${status.runtimeStatus}|${historyKey.length}`, () => actionButtons(ctx, status, refresher.refresh));
+    update(parts.actions, `${status.runtimeStatus}|${historyKey.length}`, () => actionButtons(ctx, status, refresher.followUp));
     update(parts.json, JSON.stringify([status.input, status.output, status.customStatus]), () => h("div", { class: "json-grid" },
       jsonBlock("Input", status.input, "input-title"),
       jsonBlock("Output", status.output, "output-title"),

@@ -113,7 +113,7 @@ async function purgeByFilter(ctx, filters, reload) {
   const query = { createdFrom: localInputToIso(from.value), createdTo: localInputToIso(to.value), statuses: selected() };
   const outcome = await runAction("Purge by filter", () => ctx.api.purgeMany(query),
     (body) => `Purged ${body?.instancesDeleted ?? 0} instance(s).`);
-  if (outcome.ok) await reload();
+  if (outcome.ok) reload();
 }
 
 /** Render the list into `root`; returns {dispose}. */
@@ -195,11 +195,17 @@ export function renderList(ctx, root, query) {
     refresher.refresh();
   });
   const purge = h("button", { type: "button", class: "danger", text: "Purge by filter…",
-    on: { click: () => purgeByFilter(ctx, filters, refresher.refresh) } });
+    on: { click: () => purgeByFilter(ctx, filters, refresher.followUp) } });
+
+  const active = filters.statuses.length + ["name", "prefix", "from", "to"].filter((k) => filters[k]).length;
+  // Open on wide screens or when filtering; a phone shows the list first.
+  const filterBox = h("details", { class: "filters-box", open: active > 0 || window.innerWidth > 640 },
+    h("summary", { text: active ? `Filters (${active} active)` : "Filters" }),
+    filterForm(ctx, filters, apply));
 
   replace(root,
     h("div", { class: "view-head" }, h("h1", { text: "Instances" }), refresher.element),
-    filterForm(ctx, filters, apply),
+    filterBox,
     h("div", { class: "toolbar" }, counts, purge),
     h("div", { class: "table-wrap" }, table),
     empty,

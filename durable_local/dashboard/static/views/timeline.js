@@ -60,12 +60,18 @@ function timelineRow(model, row, style) {
   const shape = h("span", { class: mark ? "tl-mark" : "tl-bar" });
   shape.style.left = `${left}%`;
   if (!mark) shape.style.width = `${width}%`;
+  // A running instance's tracks carry a "now" line (the host's time, virtual under a skipped clock).
+  let now = null;
+  if (!model.finished && model.now >= model.start && model.now <= model.end) {
+    now = h("span", { class: "tl-now" });
+    now.style.left = `${position(model, model.now, model.now).left}%`;
+  }
   return h("li", {
     class: `tl-row kind-${row.kind} state-${row.state}`,
     dataset: { kind: row.kind, state: row.state, name: row.name, label: row.label },
   },
   rowLabel(row),
-  h("div", { class: "tl-track", "aria-hidden": "true" }, shape),
+  h("div", { class: "tl-track", "aria-hidden": "true" }, now, shape),
   rowMeta(row, style),
   row.reason ? h("p", { class: "tl-reason", text: row.reason }) : null,
   row.result ? h("details", { class: "tl-result" }, h("summary", { text: row.kind === "event" ? "Payload" : "Result" }),
@@ -95,8 +101,8 @@ export function timelineSection(ctx, status) {
     h("p", { class: "timeline-caption" },
       timeEl(new Date(model.start)), " → ", timeEl(new Date(model.end)),
       ` · ${duration(model.end - model.start)}`,
-      virtual ? " · virtual time (the host's clock is skipped)" : "",
-      model.finished ? "" : " · still running"),
+      virtual ? ` · virtual time (${ctx.info.clock} clock)` : "",
+      model.finished ? "" : [" · still running; red line: host time now (", timeEl(new Date(model.now), "time"), ")"]),
     legend(),
     h("div", { class: "tl-axis", "aria-hidden": "true" },
       h("span", {}, timeEl(new Date(model.start), "time")),
