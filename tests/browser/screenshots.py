@@ -6,7 +6,7 @@ Starts a private Azurite and the local host on a ManualClock, creates approvals 
 (awaiting, escalated, approved, rejected, failed, terminated, suspended) and drives Debian's
 Chromium to take:
 
-* ``instances.png``: the instance list at 1280×800;
+* ``instances.png``: the instance list, 1280 px wide (the whole page);
 * ``approval-timeline.png``: the timeline of an approval that escalated (its 30-minute deadline
   passed on the manual clock) and was then approved;
 * ``approvals-phone.png``: the approvals view at phone width (375 px).
@@ -71,15 +71,16 @@ async def shoot(page: Page, url: str, out: Path, escalated_id: str) -> list[str]
     await page.locator("table.instances tbody tr").first.wait_for()
     await page.locator(".refresh-indicator[data-state=live]").wait_for()
     path = out / "instances.png"
-    await page.screenshot(path=str(path))
+    await page.screenshot(path=str(path), full_page=True)
     written.append(str(path))
 
     await page.goto(url + f"#/instances/{escalated_id}")
     timeline = page.locator(".timeline-section")
     await timeline.locator(".tl-row").first.wait_for()
-    await page.locator(".view-head").scroll_into_view_if_needed()
+    # From the page header down to the end of the timeline (the JSON panels below are left out).
+    bottom = await timeline.evaluate("el => el.getBoundingClientRect().bottom + window.scrollY")
     path = out / "approval-timeline.png"
-    await page.locator("main").screenshot(path=str(path))
+    await page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": bottom + 16})
     written.append(str(path))
 
     await page.set_viewport_size({"width": 375, "height": 800})
