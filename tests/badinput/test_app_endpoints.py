@@ -23,7 +23,7 @@ from durable_local.testing import TestHost
 from .probing import Known, probe, segment
 from .strategies import HOSTILE_BODIES, LONG_IDS, PROPERTY, bodies, content_types, nasty_text, params
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.fault, pytest.mark.asyncio(loop_scope="module")]
 
 ROLES = ["awaiting", "completed", "failed", "terminated"]
 instance_ids = st.one_of(st.sampled_from(ROLES).map(lambda role: ("role", role)), nasty_text.map(lambda t: ("id", t)))

@@ -26,7 +26,7 @@ from durable_local.testing import TestHost
 from .probing import API, Known, probe, segment
 from .strategies import HOSTILE_BODIES, LONG_IDS, PROPERTY, bodies, content_types, nasty_text, params
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.fault, pytest.mark.asyncio(loop_scope="module")]
 
 ORCHESTRATORS = ["approval_orchestrator", "reminders_orchestrator"]
 #: Targets: one of the known instances by role, or a hostile id.

@@ -52,7 +52,7 @@ from .host_process import HostProcess, host_environment
 from .invariants import history_problems, scheduled_input
 from .state_file import StateSnapshot, read_state
 
-pytestmark = [pytest.mark.fault]
+pytestmark = [pytest.mark.fault, pytest.mark.e2e]
 
 FULL = os.environ.get("DURABLE_LOCAL_FULL") == "1"
 SEED = int(os.environ.get("DURABLE_LOCAL_SEED", "20260105"))

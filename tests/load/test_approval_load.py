@@ -27,7 +27,7 @@ import pytest
 from tests.faults.conditions import wait_until
 from tests.faults.host_process import REPO_ROOT, HostProcess, host_environment
 
-pytestmark = [pytest.mark.load]
+pytestmark = [pytest.mark.load, pytest.mark.e2e]
 
 FULL = os.environ.get("DURABLE_LOCAL_FULL") == "1"
 APPROVALS = 1000 if FULL else 200
