@@ -6,14 +6,15 @@
 ========================================  ====================================================
 ``GET /_dashboard``                       308 redirect to ``/_dashboard/``
 ``GET /_dashboard/``                      ``static/index.html``
-``GET /_dashboard/static/...``            the page's ES modules and stylesheet (no build step)
+``GET /_dashboard/<file>``                the rest of ``static/``: ES modules and a stylesheet
 ``GET /_dashboard/api/info``              the host's hub, clock, orchestrators and app routes
 ========================================  ====================================================
 
 The page talks only to the public Durable HTTP API (``/runtime/webhooks/durabletask/...``) and
 to the app's own HTTP functions, so it also works against ``func start`` (base URL and key are
 settings of the page). ``api/info`` is the one thing only the local host offers: the page uses
-it when present (orchestrator picker, virtual time) and does without it otherwise.
+it when present (orchestrator picker, virtual time) and does without it otherwise. Its files
+refer to each other relatively, so any static file server can serve ``static/`` as well.
 
 Every page response carries a Content-Security-Policy without ``'unsafe-inline'``: scripts
 and styles come from files under ``static/`` only. ``connect-src`` stays open because the
@@ -137,8 +138,10 @@ def setup_dashboard(app: web.Application, host: Any) -> None:
             for name, value in _PAGE_HEADERS.items():
                 response.headers.setdefault(name, value)
 
+    # Registration order matters among these three (one index key, "/_dashboard"): the exact
+    # routes first, then the static prefix, which would otherwise answer the bare directory.
     app.router.add_get(DASHBOARD_PATH.rstrip("/"), redirect)
     app.router.add_get(DASHBOARD_PATH, index)
+    app.router.add_static(DASHBOARD_PATH, STATIC_DIR, append_version=False)
     app.router.add_get(DASHBOARD_PATH + "api/info", info)
-    app.router.add_static(DASHBOARD_PATH + "static", STATIC_DIR, append_version=False)
     app.on_response_prepare.append(static_headers)

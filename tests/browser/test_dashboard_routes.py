@@ -25,9 +25,9 @@ async def test_serves_the_page_its_modules_and_a_redirect_without_the_slash() ->
             csp = reply.headers["Content-Security-Policy"]
             assert "script-src 'self'" in csp and "unsafe-inline" not in csp
             page = await reply.text()
-        assert '<script type="module" src="static/app.js">' in page
+        assert '<script type="module" src="app.js">' in page
         for module in ("app.js", "lib/api.js", "lib/timeline.js", "views/list.js", "app.css"):
-            async with host.http.get(url + "static/" + module) as reply:
+            async with host.http.get(url + module) as reply:
                 assert reply.status == 200, module
                 assert reply.content_type in ("text/javascript", "application/javascript", "text/css")
 
