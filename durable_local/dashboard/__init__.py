@@ -37,7 +37,7 @@ from ..clock import AutoSkipClock, ManualClock
 from ..http.keys import KEY_HEADER, KEY_QUERY, FunctionKeys
 from ..http.responses import error_response, json_response
 
-__all__ = ["DASHBOARD_PATH", "setup_dashboard", "clock_kind", "dashboard_info"]
+__all__ = ["DASHBOARD_PATH", "clock_kind", "dashboard_info", "setup_dashboard"]
 
 #: Where the page is served; ``open_host``'s start-up banner prints ``base_url + DASHBOARD_PATH``.
 DASHBOARD_PATH = "/_dashboard/"
