@@ -25,13 +25,27 @@ export function preciseTime(value) {
 
 function failureReason(event) {
   const failure = event.FailureDetails;
-  const parts = [];
   if (failure && typeof failure === "object") {
-    parts.push(failure.ErrorMessage || failure.errorMessage, failure.ErrorType && `(${failure.ErrorType})`);
+    const text = [failure.ErrorType && `${failure.ErrorType}:`, failure.ErrorMessage].filter(Boolean).join(" ");
+    if (text) return text;
   }
-  if (!parts.filter(Boolean).length) parts.push(event.Reason);
-  if (typeof event.Details === "string" && event.Details && event.Details !== event.Reason) parts.push(event.Details);
-  return parts.filter(Boolean).join(" ").trim() || "failed (no reason recorded)";
+  return event.Reason || "";
+}
+
+/** The stack trace or details of a failure, when there is more than its reason. */
+function failureDetails(event) {
+  const failure = event.FailureDetails;
+  const details = (failure && typeof failure === "object" && failure.StackTrace) || event.Details;
+  return typeof details === "string" && details && details !== event.Reason ? details : undefined;
+}
+
+/** A multi-line reason (message + traceback) split into its first line and the rest. */
+function splitReason(row) {
+  if (!row.reason || !row.reason.includes("\n")) return row;
+  const [first, ...rest] = row.reason.split("\n");
+  row.details = [rest.join("\n").trim(), row.details].filter(Boolean).join("\n\n") || undefined;
+  row.reason = first.trim();
+  return row;
 }
 
 function resultText(value) {
@@ -46,7 +60,7 @@ function resultText(value) {
  * @param {object} status the status payload (runtimeStatus, lastUpdatedTime, ...)
  * @param {number} nowMs the host's current time (virtual under a skipped clock), epoch ms
  * @returns {{rows: object[], start: number, end: number, now: number, finished: boolean}}
- *   row: {kind, label, name, from, to, state, reason?, result?, fireAt?, instanceId?, index}
+ *   row: {kind, label, name, from, to, state, reason?, details?, result?, fireAt?, instanceId?, index}
  *   kind: activity | timer | suborchestration | event | lifecycle
  *   state: completed | failed | running | fired | pending | cancelled | mark
  *   from/to: epoch ms (to null for a mark); marks have to === from
@@ -55,7 +69,7 @@ export function buildTimeline(history, status, nowMs) {
   const rows = [];
   const openTimers = [];
   let finished = TERMINAL.has(status?.runtimeStatus);
-  const add = (row) => { row.index = rows.length; rows.push(row); return row; };
+  const add = (row) => { splitReason(row); row.index = rows.length; rows.push(row); return row; };
   const mark = (kind, label, at, extra = {}) => add({ kind, label, name: "", from: at, to: at, state: "mark", ...extra });
 
   for (const event of history ?? []) {
@@ -74,7 +88,8 @@ export function buildTimeline(history, status, nowMs) {
           kind: "activity", label: "Activity", name: event.FunctionName ?? event.Name ?? "(unknown activity)",
           from: Number.isNaN(preciseTime(event.ScheduledTime)) ? at : preciseTime(event.ScheduledTime), to: at,
           state: failed ? "failed" : "completed",
-          reason: failed ? failureReason(event) : undefined,
+          reason: failed ? failureReason(event) || "failed (no reason recorded)" : undefined,
+          details: failed ? failureDetails(event) : undefined,
           result: failed ? undefined : resultText(event.Result),
         });
         break;
@@ -92,7 +107,8 @@ export function buildTimeline(history, status, nowMs) {
           kind: "suborchestration", label: "Sub-orchestration", name: event.FunctionName ?? "",
           from: Number.isNaN(preciseTime(event.ScheduledTime)) ? at : preciseTime(event.ScheduledTime), to: at,
           state: failed ? "failed" : "completed", instanceId: event.InstanceId,
-          reason: failed ? failureReason(event) : undefined,
+          reason: failed ? failureReason(event) || "failed (no reason recorded)" : undefined,
+          details: failed ? failureDetails(event) : undefined,
           result: failed ? undefined : resultText(event.Result),
         });
         break;
@@ -129,8 +145,8 @@ export function buildTimeline(history, status, nowMs) {
         const failed = outcome === "Failed";
         mark("lifecycle", outcome, at, {
           state: failed ? "failed" : "mark",
-          reason: failed ? (failureReason(event) !== "failed (no reason recorded)" ? failureReason(event)
-            : resultText(event.Result) ?? "failed") : undefined,
+          reason: failed ? failureReason(event) || resultText(event.Result) || "failed (no reason recorded)" : undefined,
+          details: failed ? failureDetails(event) : undefined,
         });
         finished = finished || outcome !== "ContinuedAsNew";
         break;

@@ -74,6 +74,8 @@ function timelineRow(model, row, style) {
   h("div", { class: "tl-track", "aria-hidden": "true" }, now, shape),
   rowMeta(row, style),
   row.reason ? h("p", { class: "tl-reason", text: row.reason }) : null,
+  row.details ? h("details", { class: "tl-result" }, h("summary", { text: "Details" }),
+    h("pre", { class: "json" }, h("code", { text: row.details }))) : null,
   row.result ? h("details", { class: "tl-result" }, h("summary", { text: row.kind === "event" ? "Payload" : "Result" }),
     h("pre", { class: "json" }, h("code", { text: row.result }))) : null);
 }
