@@ -19,7 +19,7 @@ from typing import Any
 from durable_local.clock import AutoSkipClock, Clock, ManualClock, SystemClock
 from durable_local.loader import load_app
 
-from .engine import HELLO_APP, DiscardingBindings, client_input, running_engine
+from .engine import HELLO_APP, client_input, running_engine
 from .metering import REPO_ROOT, CpuMeter, latency_summary
 from .storage import notification_bindings
 
