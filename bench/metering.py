@@ -116,6 +116,7 @@ STORE_METHODS = (
     "create_instance",
     "get_instance",
     "get_history",
+    "get_history_texts",
     "enqueue",
     "ready_instances",
     "next_visible_at",
@@ -137,7 +138,9 @@ class StoreMeter:
 
     def attach(self, store: Any) -> None:
         for name in STORE_METHODS:
-            setattr(store, name, self._wrap(name, getattr(store, name)))
+            method = getattr(store, name, None)
+            if method is not None:  # the store's interface grows; time what exists
+                setattr(store, name, self._wrap(name, method))
 
     def _wrap(self, name: str, method: Any) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
