@@ -315,6 +315,8 @@ def parse_json_body(body: bytes) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, ValueError) as err:
         raise ValidationError([FieldError("body", f"malformed JSON: {err}")]) from err
+    except RecursionError as err:  # json's decoder recurses once per nesting level
+        raise ValidationError([FieldError("body", "malformed JSON: nested too deeply")]) from err
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,7 +505,7 @@ def decision_from_event(payload: Any) -> Decision | None:
     if isinstance(payload, str):
         try:
             payload = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     try:
         return Decision.from_json(payload, what="event")

@@ -414,7 +414,11 @@ class Dispatcher:
         logger.info(
             "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)", item.name, outcome, invocation, (time.perf_counter() - started) * 1000
         )
-        for attempt in range(5):
+        # The result must reach the store: retry with a capped back-off for as long as the host
+        # runs. If it stops first, the lease is released at the next start and the activity
+        # runs again (at least once, as in production).
+        attempt = 0
+        while True:
             try:
                 self.store.complete_activity(item, event)
                 if self.on_commit is not None:
@@ -424,8 +428,11 @@ class Dispatcher:
                 logger.warning("%s: dropped activity result: %s", item.instance_id, err)
                 break
             except Exception:  # noqa: BLE001 - transient store failure: retry the commit
-                logger.exception("%s: recording activity result failed (attempt %d)", item.instance_id, attempt + 1)
-                await asyncio.sleep(0.01 * 2**attempt)
+                attempt += 1
+                logger.exception("%s: recording activity result failed (attempt %d)", item.instance_id, attempt)
+                if self._stopping:
+                    break
+                await asyncio.sleep(min(1.0, 0.01 * 2**attempt))
         self.notify()
 
 

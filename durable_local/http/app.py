@@ -125,8 +125,13 @@ def create_app(host: Any, *, bindings: OutputBindings | None = None) -> web.Appl
     for a function whose route template cannot be compiled.
     """
     dispatcher = Dispatcher(host, bindings)
-    app = web.Application(middlewares=[_unexpected_errors], client_max_size=100 * 1024**2)
+    # Long request lines (10,000-character instance ids) reach the handlers, which answer with
+    # the JSON errors instead of aiohttp's plain-text 400.
+    app = web.Application(
+        middlewares=[_unexpected_errors], client_max_size=100 * 1024**2, handler_args={"max_line_size": 65536}
+    )
     app[HOST_KEY] = host
-    app.router.add_route("*", "/{path:.*}", dispatcher.dispatch)
+    # [\s\S]: a path may hold an encoded newline (%0A); it still deserves a JSON answer.
+    app.router.add_route("*", r"/{path:[\s\S]*}", dispatcher.dispatch)
     app.on_cleanup.append(_forget_sdk_session)
     return app

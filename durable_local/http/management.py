@@ -72,6 +72,16 @@ def _compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _stored_json(value: Any) -> str:
+    """JSON text to store; a lone surrogate (valid JSON, not valid UTF-8) is rejected as invalid."""
+    text = _compact_json(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(f"the JSON holds an unpaired surrogate escape: {err.reason}") from err
+    return text
+
+
 def _not_found(instance_id: str) -> web.Response:
     return error_response(HTTPStatus.NOT_FOUND, str(InstanceNotFound(instance_id)), exception_type="InstanceNotFound")
 
@@ -110,8 +120,14 @@ class ManagementApi:
             )
         raw = request.rel_url.raw_path[len(base_path) :]
         # ext: HandleRequestAsync decodes the whole path with WebUtility.UrlDecode, then matches.
-        segments = [s for s in unquote_plus(raw).strip("/").split("/")] if raw.strip("/") else []
+        path = unquote_plus(raw)
+        # One trailing slash is the SDK's own (``instances/``); an empty segment anywhere else
+        # (``instances//x``) matches no route of the extension.
+        path = path[:-1] if path.endswith("/") else path
+        segments = path.lstrip("/").split("/") if path.strip("/") else []
         try:
+            if any(not segment for segment in segments):
+                return self._no_route(request)
             return await self._route(request, segments)
         except DurableLocalError as err:
             return response_for(err)
@@ -196,8 +212,8 @@ class ManagementApi:
             try:
                 # The Python client double-encodes (body = JSON string literal of the JSON text);
                 # decoding once and re-serializing matches the extension's JsonConvert round trip.
-                input_json = _compact_json(json.loads(body.decode("utf-8")))
-            except ValueError as err:
+                input_json = _stored_json(json.loads(body.decode("utf-8")))
+            except (ValueError, RecursionError) as err:
                 return _invalid_json(err)
         if instance_id is not None:
             validate_instance_id(instance_id)
@@ -347,11 +363,11 @@ class ManagementApi:
         if request.content_type.lower() != "application/json":
             return error_response(HTTPStatus.BAD_REQUEST, "Only application/json request content is supported")
         try:
-            value = json.loads((await request.read()).decode("utf-8"))
-        except ValueError as err:
+            # dtfx: EventRaisedEvent.Input = DataConverter.Serialize(ConvertToJToken(body)).
+            input_json = _stored_json(json.loads((await request.read()).decode("utf-8")))
+        except (ValueError, RecursionError) as err:
             return _invalid_json(err)
-        # dtfx: EventRaisedEvent.Input = DataConverter.Serialize(ConvertToJToken(body)).
-        await self.host.raise_event(instance_id, event_name, _compact_json(value))
+        await self.host.raise_event(instance_id, event_name, input_json)
         return web.Response(status=HTTPStatus.ACCEPTED)
 
     async def _lifecycle(self, request: web.Request, instance_id: str, operation: str) -> web.StreamResponse:

@@ -206,13 +206,13 @@ def parse_datetime(name: str, value: str | None) -> datetime | None:
         text = text.rjust(len(text) + 4 - dash, "0")
     try:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-    except ValueError as err:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as err:  # OverflowError: year 1 or 9999 shifted out of range
         raise ClientRequestError(
             f"'{name}' must be an ISO 8601 date/time such as 2025-01-01T00:00:00Z, got {value!r}."
         ) from err
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def parse_statuses(value: str | None) -> frozenset[RuntimeStatus]:
@@ -232,6 +232,10 @@ def parse_statuses(value: str | None) -> frozenset[RuntimeStatus]:
     return frozenset(statuses)
 
 
+#: Largest page size accepted (SQLite integers are 64-bit; no page needs more).
+MAX_TOP = 1_000_000
+
+
 def parse_top(value: str | None) -> int | None:
     """The ``top`` page size: a positive integer or ``ClientRequestError``."""
     if value is None or value == "":
@@ -240,8 +244,8 @@ def parse_top(value: str | None) -> int | None:
         top = int(value)
     except ValueError as err:
         raise ClientRequestError(f"'top' must be a positive integer, got {value!r}.") from err
-    if top <= 0:
-        raise ClientRequestError(f"'top' must be a positive integer, got {value!r}.")
+    if not 0 < top <= MAX_TOP:
+        raise ClientRequestError(f"'top' must be an integer from 1 to {MAX_TOP}, got {value!r}.")
     return top
 
 

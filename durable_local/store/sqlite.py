@@ -239,7 +239,9 @@ class SqliteStore:
 
     def fetch_messages(self, instance_id: str, now: datetime) -> list[Message]:
         rows = self._db.execute(
-            "SELECT id, execution_id, event FROM messages WHERE instance_id = ? AND visible_at <= ? ORDER BY id",
+            # Visible order first: an event queued at 09:01 precedes a timer due at 10:00 even if
+            # the timer row is older, as on a queue where the timer message appears only when due.
+            "SELECT id, execution_id, event FROM messages WHERE instance_id = ? AND visible_at <= ? ORDER BY visible_at, id",
             (instance_id, to_micros(now)),
         )
         return [Message(r[0], r[1], json.loads(r[2])) for r in rows]
