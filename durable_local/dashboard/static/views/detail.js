@@ -19,7 +19,8 @@ async function raiseEvent(ctx, status) {
   if (status.name === APPROVAL_ORCHESTRATOR) seen.add(DECISION_EVENT);
   const names = h("datalist", { id: "event-names" }, [...seen].filter(Boolean).map((n) => h("option", { value: n })));
   const payload = h("textarea", { id: uid("event-payload"), rows: "6", spellcheck: false, class: "code" });
-  const message = h("small", { class: "json-state", "aria-live": "polite" });
+  const message = h("small", { class: "json-state", id: uid("event-payload-state"), "aria-live": "polite" });
+  payload.setAttribute("aria-describedby", message.id);
   const check = watchJson(payload, message, { emptyText: "Empty: the event carries null." });
   const ok = await confirmAction({
     title: "Raise an event",
