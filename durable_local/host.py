@@ -53,6 +53,8 @@ class DurableHost:
         self.dispatcher = dispatcher
         self.function_keys = function_keys
         self.base_url = ""
+        #: where the instance dashboard is served, once the HTTP server listens
+        self.dashboard_url: str | None = None
         self._watchers: list[asyncio.Future[None]] = []
 
     # -- starting ----------------------------------------------------------------------------
@@ -262,9 +264,13 @@ async def open_host(
         function_keys=function_keys,
         max_activities=max_activities,
     )
-    from .http import create_app  # the HTTP layer depends on the engine, not the other way
+    # The HTTP layer and the dashboard depend on the engine, not the other way round.
+    from .dashboard import DASHBOARD_PATH, setup_dashboard
+    from .http import create_app
 
-    runner = web.AppRunner(create_app(durable_host), access_log=None, handle_signals=False)
+    app = create_app(durable_host)
+    setup_dashboard(app, durable_host)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
@@ -272,6 +278,7 @@ async def open_host(
         sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - aiohttp exposes no port getter
         actual_port = sockets[0].getsockname()[1] if sockets else port
         durable_host.base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{actual_port}"
+        durable_host.dashboard_url = durable_host.base_url + DASHBOARD_PATH
         durable_host.dispatcher.start()
         yield durable_host
     finally:

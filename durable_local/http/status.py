@@ -116,16 +116,20 @@ def event_type_name(value: Any) -> str | None:
 def friendly_history(events: Iterable[dict[str, Any]], show_output: bool) -> list[dict[str, Any]]:
     """The ``historyEvents`` array for raw DTFx-shaped ``events`` (see module docstring)."""
     items = [dict(event) for event in events]
-    scheduled: dict[str, tuple[int, str | None, Any]] = {}
+    scheduled: dict[str, tuple[int, str | None, Any, str | None]] = {}
     dropped: set[int] = set()
 
     def fold(prefix: str, item: dict[str, Any]) -> None:
         # ext: AddScheduledEventDataAndAggregate — copy name + time, hide the scheduling event.
         found = scheduled.get(f"{prefix}_{item.get('TaskScheduledId')}")
         if found is not None:
-            index, name, timestamp = found
+            index, name, timestamp, child_id = found
             item["ScheduledTime"] = timestamp
             item["FunctionName"] = name
+            if child_id is not None:
+                # Not in the extension's payload: the local dashboard links a finished
+                # sub-orchestration to its own page with it.
+                item["InstanceId"] = child_id
             dropped.add(index)
 
     for index, item in enumerate(items):
@@ -134,7 +138,8 @@ def friendly_history(events: Iterable[dict[str, Any]], show_output: bool) -> lis
             continue
         item["EventType"] = kind
         if kind in ("TaskScheduled", "SubOrchestrationInstanceCreated"):
-            scheduled[f"{kind}_{item.get('EventId')}"] = (index, item.get("Name"), item.get("Timestamp"))
+            child_id = item.get("InstanceId") if kind == "SubOrchestrationInstanceCreated" else None
+            scheduled[f"{kind}_{item.get('EventId')}"] = (index, item.get("Name"), item.get("Timestamp"), child_id)
             item.pop("Version", None)
             item.pop("Input", None)
         elif kind in ("TaskCompleted", "TaskFailed"):
