@@ -68,8 +68,10 @@ class SystemClock(_Listeners):
 class ManualClock(_Listeners):
     """Virtual time that moves only when told to.
 
-    ``now()`` is strictly increasing by at least a microsecond per call so that two episodes
-    never share an OrchestratorStarted timestamp (the SDK derives ``new_uuid()`` from it).
+    ``now()`` returns the same instant until :meth:`advance` or :meth:`skip_to`, so histories
+    recorded under it do not depend on how often the host happens to read the clock. Episodes
+    may share a timestamp; the SDK's ``new_uuid()`` stays unique because its counter runs on
+    across the replay.
     """
 
     skips_when_idle = False
@@ -82,7 +84,6 @@ class ManualClock(_Listeners):
         self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
-        self._now += timedelta(microseconds=1)
         return self._now
 
     def advance(self, delta: timedelta) -> datetime:

@@ -17,7 +17,7 @@ import json
 import logging
 import time
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +40,10 @@ from .runtime_state import (
 from .store.base import ActivityItem, EpisodeCommit, InstanceRecord, Store
 
 logger = logging.getLogger("durable_local")
+
+#: How long an episode may wait for more results of its own running activities (fan-in), so
+#: that K parallel results cost a few replays of the history instead of K.
+FAN_IN_WINDOW_S = 0.005
 
 #: Instances whose stored history is kept in memory (about 5 KB each for a short orchestration).
 HISTORY_CACHE_SIZE = 2000
@@ -70,6 +74,14 @@ class Dispatcher:
         self._running: set[asyncio.Task[None]] = set()
         self._backoff: dict[str, tuple[float, int]] = {}
         self._history: OrderedDict[str, tuple[str, list[str]]] = OrderedDict()
+        #: activity results not yet written: recorded together at the start of the next pass
+        self._results: list[tuple[ActivityItem, HistoryEvent]] = []
+        self._results_retry_at = 0.0
+        self._result_failures = 0
+        #: activities of each instance leased by this process and not yet recorded
+        self._inflight: Counter[str] = Counter()
+        #: instance -> when its episode was first put off to gather more fan-in results
+        self._deferred: dict[str, float] = {}
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self.episodes = 0
@@ -93,6 +105,7 @@ class Dispatcher:
             await self._task
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        self._flush_results()  # results not recorded now run again after the next start
         self._pool.shutdown(wait=True)
 
     def notify(self) -> None:
@@ -135,28 +148,80 @@ class Dispatcher:
             timeout = min(timeout, max(0.0, (due - self.clock.now()).total_seconds()))
         if self._backoff:
             timeout = min(timeout, max(0.0, min(t for t, _ in self._backoff.values()) - time.monotonic()))
+        if self._deferred:
+            timeout = min(timeout, max(0.0, min(self._deferred.values()) + FAN_IN_WINDOW_S - time.monotonic()))
+        if self._results:
+            timeout = min(timeout, max(0.0, self._results_retry_at - time.monotonic()))
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         except asyncio.TimeoutError:
             pass
 
     async def _pass(self) -> bool:
-        worked = False
+        """Record finished activities, start new ones, then run the episodes that are due."""
+        worked = self._flush_results()
+        free = self.options.max_activities - len(self._running)
+        if free > 0 and not self._stopping:
+            for item in self.store.claim_activities(free):
+                self._inflight[item.instance_id] += 1
+                task = asyncio.get_running_loop().create_task(self._run_activity(item))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+                worked = True
         now = self.clock.now()
         for instance_id in self.store.ready_instances(now, self.options.batch):
             retry_at = self._backoff.get(instance_id)
             if retry_at is not None and retry_at[0] > time.monotonic():
                 continue
+            if self._put_off(instance_id):
+                continue
             worked = self._process(instance_id) or worked
             await asyncio.sleep(0)
-        free = self.options.max_activities - len(self._running)
-        if free > 0 and not self._stopping:
-            for item in self.store.claim_activities(free):
-                task = asyncio.get_running_loop().create_task(self._run_activity(item))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
-                worked = True
         return worked
+
+    def _put_off(self, instance_id: str) -> bool:
+        """True while an instance with activities still running here should gather results.
+
+        Bounded by :data:`FAN_IN_WINDOW_S`, so a ``task_any`` over a fast and a slow activity
+        still sees the fast one promptly.
+        """
+        if not self._inflight.get(instance_id):
+            self._deferred.pop(instance_id, None)
+            return False
+        first = self._deferred.setdefault(instance_id, time.monotonic())
+        if time.monotonic() - first < FAN_IN_WINDOW_S:
+            return True
+        del self._deferred[instance_id]
+        return False
+
+    def _flush_results(self) -> bool:
+        """Write the finished activities' results in one transaction; True if any were written.
+
+        A failure keeps them for a retry with a capped back-off (the results are never dropped
+        while the host runs; after a crash the leases are released and the activities run again).
+        """
+        if not self._results or time.monotonic() < self._results_retry_at:
+            return False
+        batch, self._results = self._results, []
+        try:
+            stale = self.store.complete_activities(batch)
+        except Exception:  # noqa: BLE001 - transient store failure: retry the write
+            self._results[:0] = batch
+            self._result_failures += 1
+            delay = min(1.0, 0.01 * 2**self._result_failures)
+            self._results_retry_at = time.monotonic() + delay
+            logger.exception("Recording %d activity results failed; retrying in %.2fs", len(batch), delay)
+            return False
+        self._result_failures = 0
+        for item in stale:
+            logger.warning("%s: dropped the result of activity task %d: its lease was lost", item.instance_id, item.task_id)
+        for item, _ in batch:
+            self._inflight[item.instance_id] -= 1
+            if self._inflight[item.instance_id] <= 0:
+                del self._inflight[item.instance_id]
+        if self.on_commit is not None:
+            self.on_commit()
+        return True
 
     # -- orchestrations ----------------------------------------------------------------------
     def _process(self, instance_id: str) -> bool:
@@ -395,8 +460,10 @@ class Dispatcher:
 
     # -- activities --------------------------------------------------------------------------
     async def _run_activity(self, item: ActivityItem) -> None:
-        invocation = uuid.uuid4()
-        logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", item.name, invocation)
+        logging_on = logger.isEnabledFor(logging.INFO)
+        invocation = uuid.uuid4() if logging_on else None
+        if logging_on:
+            logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", item.name, invocation)
         started = time.perf_counter()
         activity = self.registry.activities.get(item.name)
         if activity is None:
@@ -410,29 +477,13 @@ class Dispatcher:
             else:
                 event = h.task_completed(now, item.task_id, result.result_json)
         self.activity_runs += 1
-        outcome = "Failed" if event["EventType"] == EventType.TASK_FAILED else "Succeeded"
-        logger.info(
-            "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)", item.name, outcome, invocation, (time.perf_counter() - started) * 1000
-        )
-        # The result must reach the store: retry with a capped back-off for as long as the host
-        # runs. If it stops first, the lease is released at the next start and the activity
-        # runs again (at least once, as in production).
-        attempt = 0
-        while True:
-            try:
-                self.store.complete_activity(item, event)
-                if self.on_commit is not None:
-                    self.on_commit()
-                break
-            except StaleCompletion as err:
-                logger.warning("%s: dropped activity result: %s", item.instance_id, err)
-                break
-            except Exception:  # noqa: BLE001 - transient store failure: retry the commit
-                attempt += 1
-                logger.exception("%s: recording activity result failed (attempt %d)", item.instance_id, attempt)
-                if self._stopping:
-                    break
-                await asyncio.sleep(min(1.0, 0.01 * 2**attempt))
+        if logging_on:
+            outcome = "Failed" if event["EventType"] == EventType.TASK_FAILED else "Succeeded"
+            logger.info(
+                "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)",
+                item.name, outcome, invocation, (time.perf_counter() - started) * 1000,
+            )
+        self._results.append((item, event))
         self.notify()
 
 

@@ -138,6 +138,10 @@ class Store(Protocol):
         """Delete the leased item and queue its TaskCompleted/TaskFailed for the instance in one
         transaction. Raises ``StaleCompletion`` when the lease was lost (item purged or re-leased)."""
 
+    def complete_activities(self, results: list[tuple[ActivityItem, HistoryEvent]]) -> list[ActivityItem]:
+        """:meth:`complete_activity` for several results in one transaction; returns the items
+        whose lease was lost (their results are dropped, the others recorded)."""
+
     def release_leases(self) -> int:
         """Release every activity lease (a previous process died holding them); returns how many."""
 

@@ -47,7 +47,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text)  # 3.11 reads the trailing Z; strptime costs 10x more
 
 
 class SqliteStore:
@@ -354,11 +354,21 @@ class SqliteStore:
             return items
 
     def complete_activity(self, item: ActivityItem, event: HistoryEvent) -> None:
+        if self.complete_activities([(item, event)]):
+            raise StaleCompletion(f"{item.instance_id}: lease on activity task {item.task_id} was lost")
+
+    def complete_activities(self, results: list[tuple[ActivityItem, HistoryEvent]]) -> list[ActivityItem]:
+        stale: list[ActivityItem] = []
         with self._tx() as db:
-            deleted = db.execute("DELETE FROM activities WHERE id = ? AND lock_token = ?", (item.id, item.lock_token)).rowcount
-            if deleted != 1:
-                raise StaleCompletion(f"{item.instance_id}: lease on activity task {item.task_id} was lost")
-            self._insert_message(db, item.instance_id, event, to_micros(from_iso_event(event)), item.execution_id)
+            for item, event in results:
+                deleted = db.execute(
+                    "DELETE FROM activities WHERE id = ? AND lock_token = ?", (item.id, item.lock_token)
+                ).rowcount
+                if deleted != 1:
+                    stale.append(item)
+                    continue
+                self._insert_message(db, item.instance_id, event, to_micros(from_iso_event(event)), item.execution_id)
+        return stale
 
     def release_leases(self) -> int:
         with self._tx() as db:

@@ -174,23 +174,27 @@ async def test_a_store_failure_inside_an_episode_rolls_it_back_and_the_retry_com
 
 
 def fail_complete_activity(store: SqliteStore, *, failures: int, after_write: bool) -> list[str]:
-    """Make the next ``failures`` calls of ``store.complete_activity`` raise; returns a call log.
+    """Make the next ``failures`` writes of activity results raise; returns a log of the results
+    each write carried.
 
-    ``after_write``: the result is written and committed first, then the call raises (the
+    The dispatcher records results with ``store.complete_activities`` (several per transaction).
+    ``after_write``: the results are written and committed first, then the call raises (the
     caller cannot tell a lost acknowledgement from a failed write).
     """
-    real = store.complete_activity
+    real = store.complete_activities
     calls: list[str] = []
+    attempts = [0]
 
-    def complete_activity(item: ActivityItem, event: dict[str, Any]) -> None:
-        calls.append(f"{item.instance_id}:{item.task_id}")
-        if len(calls) > failures:
-            return real(item, event)
+    def complete_activities(results: list[tuple[ActivityItem, dict[str, Any]]]) -> list[ActivityItem]:
+        calls.extend(f"{item.instance_id}:{item.task_id}" for item, _ in results)
+        attempts[0] += 1
+        if attempts[0] > failures:
+            return real(results)
         if after_write:
-            real(item, event)
-        raise InjectedFault(f"injected failure #{len(calls)} recording task {item.task_id}")
+            real(results)
+        raise InjectedFault(f"injected failure #{attempts[0]} recording {len(results)} results")
 
-    store.complete_activity = complete_activity  # type: ignore[method-assign]
+    store.complete_activities = complete_activities  # type: ignore[method-assign]
     return calls
 
 
