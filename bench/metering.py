@@ -124,6 +124,7 @@ STORE_METHODS = (
     "commit_episode",
     "claim_activities",
     "complete_activity",
+    "complete_activities",  # the dispatcher records results in batches since ae13269
     "pending_activity_count",
 )
 
