@@ -1,0 +1,119 @@
+"""Loading an app the way the Python worker does, and refusing what the local host cannot run."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from durable_local.errors import AppLoadError, UnsupportedBindingError
+from durable_local.loader import load_app
+
+HEADER = """
+import azure.functions as func
+import azure.durable_functions as df
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+"""
+
+
+def _app(tmp_path: Path, body: str, *, host_json: str = '{"version": "2.0"}', settings: str | None = None) -> Path:
+    (tmp_path / "function_app.py").write_text(HEADER + textwrap.dedent(body), encoding="utf-8")
+    (tmp_path / "host.json").write_text(host_json, encoding="utf-8")
+    if settings is not None:
+        (tmp_path / "local.settings.json").write_text(settings, encoding="utf-8")
+    return tmp_path
+
+
+def test_indexes_orchestrators_activities_and_http_functions_with_their_bindings(tmp_path: Path) -> None:
+    app_dir = _app(
+        tmp_path,
+        """
+        @app.route(route="items/{id:int}", methods=["GET", "POST"])
+        @app.durable_client_input(client_name="client")
+        async def starter(req: func.HttpRequest, client) -> func.HttpResponse:
+            return func.HttpResponse("ok")
+
+        @app.orchestration_trigger(context_name="context", orchestration="Renamed")
+        def orchestrator(context):
+            yield context.call_activity("work", 1)
+
+        @app.activity_trigger(input_name="payload")
+        @app.queue_output(arg_name="msg", queue_name="out", connection="AzureWebJobsStorage")
+        def work(payload, msg: func.Out[str]) -> int:
+            return payload
+        """,
+        host_json='{"version": "2.0", "extensions": {"http": {"routePrefix": "v1"}, "durableTask": {"hubName": "Hub"}}}',
+    )
+    registry = load_app(app_dir)
+    assert list(registry.orchestrators) == ["Renamed"]
+    assert registry.orchestrators["Renamed"].function_name == "orchestrator"
+    work = registry.activities["work"]
+    assert work.input_name == "payload"
+    assert [(o.name, o.type, o.settings["queueName"]) for o in work.outputs] == [("msg", "queue", "out")]
+    [http] = registry.http
+    assert (http.route, http.methods, http.auth_level, http.client_name) == ("items/{id:int}", ("GET", "POST"), "function", "client")
+    assert (registry.host.route_prefix, registry.host.hub_name) == ("v1", "Hub")
+
+
+def test_durable_entities_are_a_clear_startup_error_naming_the_function(tmp_path: Path) -> None:
+    app_dir = _app(
+        tmp_path,
+        """
+        @app.entity_trigger(context_name="context")
+        def counter(context):
+            context.set_state(1)
+        """,
+    )
+    with pytest.raises(UnsupportedBindingError, match="Function 'counter' uses binding type 'entityTrigger'") as info:
+        load_app(app_dir)
+    assert "entities are not supported" in str(info.value)
+
+
+def test_an_unsupported_trigger_is_a_startup_error_never_a_silent_skip(tmp_path: Path) -> None:
+    app_dir = _app(
+        tmp_path,
+        """
+        @app.timer_trigger(schedule="0 */5 * * * *", arg_name="timer")
+        def every_five_minutes(timer: func.TimerRequest) -> None:
+            pass
+        """,
+    )
+    with pytest.raises(UnsupportedBindingError, match="'every_five_minutes' uses binding type 'timerTrigger'"):
+        load_app(app_dir)
+
+
+def test_local_settings_values_become_environment_variables_unless_already_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALREADY_SET", "from-environment")
+    monkeypatch.delenv("ONLY_IN_SETTINGS", raising=False)
+    app_dir = _app(
+        tmp_path,
+        "",
+        settings='{"IsEncrypted": false, "Values": {"ALREADY_SET": "from-file", "ONLY_IN_SETTINGS": "42"}}',
+    )
+    try:
+        load_app(app_dir)
+        assert os.environ["ALREADY_SET"] == "from-environment"
+        assert os.environ["ONLY_IN_SETTINGS"] == "42"
+    finally:
+        os.environ.pop("ONLY_IN_SETTINGS", None)
+
+
+def test_a_malformed_host_json_is_reported_with_its_path(tmp_path: Path) -> None:
+    app_dir = _app(tmp_path, "", host_json='{"version": "2.0"}{"version": "2.0"}')
+    with pytest.raises(AppLoadError, match="host.json is not valid JSON"):
+        load_app(app_dir)
+
+
+def test_an_import_error_in_the_app_names_the_script(tmp_path: Path) -> None:
+    app_dir = _app(tmp_path, "import a_module_that_does_not_exist\n")
+    with pytest.raises(AppLoadError, match="Importing .*function_app.py failed: ModuleNotFoundError"):
+        load_app(app_dir)
+
+
+def test_a_directory_without_function_app_py_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(AppLoadError, match="No function_app.py"):
+        load_app(tmp_path)
