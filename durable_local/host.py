@@ -24,7 +24,7 @@ from .dispatcher import Dispatcher, DispatcherOptions
 from .errors import InstanceGone, InstanceNotFound, NotSupportedError, OrchestratorNotFound
 from .instances import InstanceQuery, InstanceStatus, validate_instance_id
 from .loader import Registry, load_app
-from .protocol import HistoryEvent, RuntimeStatus
+from .protocol import EventType, HistoryEvent, RuntimeStatus
 from .store import SqliteStore, Store
 
 logger = logging.getLogger("durable_local")
@@ -127,7 +127,7 @@ class DurableHost:
         if record is None:
             raise InstanceNotFound(instance_id)
         history = self.store.get_history(instance_id)
-        started = next((e for e in history if e["EventType"] == 0), None)
+        started = next((e for e in history if e["EventType"] == EventType.EXECUTION_STARTED), None)
         input_json = started.get("Input") if started else record.status.input
         return await self.start_orchestration(record.status.name, None if new_instance_id else instance_id, input_json)
 

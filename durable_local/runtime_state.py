@@ -126,10 +126,6 @@ class Delivery:
     held: list[int]
     dropped: list[tuple[int, str]]
 
-    @property
-    def needs_episode(self) -> bool:
-        return bool(self.events)
-
 
 def deliver(
     state: ExecutionState,

@@ -23,7 +23,6 @@ class ParentRef:
     instance_id: str
     execution_id: str
     task_id: int
-    name: str
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 from contextlib import contextmanager
 
-from ..errors import InstanceAlreadyExists, StaleCompletion
+from ..errors import ClientRequestError, InstanceAlreadyExists, StaleCompletion
 from ..instances import InstanceQuery, InstanceStatus
 from ..protocol import TERMINAL_STATUSES, EventType, HistoryEvent, RuntimeStatus
 from .. import history as h
@@ -147,7 +147,7 @@ class SqliteStore:
     def _record(self, row: sqlite3.Row) -> InstanceRecord:
         parent = None
         if row["parent_instance_id"] is not None:
-            parent = ParentRef(row["parent_instance_id"], row["parent_execution_id"], row["parent_task_id"], "")
+            parent = ParentRef(row["parent_instance_id"], row["parent_execution_id"], row["parent_task_id"])
         return InstanceRecord(self._status(row), row["exec_state"], parent, row["history_len"])
 
     @staticmethod
@@ -314,7 +314,7 @@ class SqliteStore:
             self._step("commit")
 
     def _start_child(self, db: sqlite3.Connection, commit: EpisodeCommit, execution_id: str, child: Any) -> None:
-        parent = ParentRef(commit.instance_id, execution_id, child.task_id, "")
+        parent = ParentRef(commit.instance_id, execution_id, child.task_id)
         new_execution = uuid.uuid4().hex
         start = h.execution_started(
             commit.now,
@@ -410,8 +410,6 @@ def _encode_token(created: str, instance_id: str) -> str:
 
 
 def _decode_token(token: str) -> tuple[str, str]:
-    from ..errors import ClientRequestError
-
     try:
         created, instance_id = json.loads(base64.urlsafe_b64decode(token.encode()))
         return str(created), str(instance_id)

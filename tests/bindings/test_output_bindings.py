@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
 
 import azure.functions as func
@@ -87,16 +86,17 @@ async def test_missing_setting_fails_the_invocation_with_binding_error():
 
 
 @pytest.mark.parametrize("binding", [queue_binding(), table_binding(partitionKey="p", rowKey="r")])
+# A hang guard, not a speed measurement: with the Storage SDK's default retry policy this call
+# keeps retrying for minutes; the bindings' short policy must make it give up instead.
+@pytest.mark.timeout(15)
 async def test_unreachable_storage_fails_fast_with_a_clear_binding_error(binding):
     connection_string = closed_port_connection_string()
     setting = binding.settings.get("connection") or "AzureWebJobsStorage"
     bindings = OutputBindings(environ={setting: connection_string})
     outs = bindings.prepare((binding,))
     outs[binding.name].set('{"v": 1}')
-    started = time.monotonic()
     with pytest.raises(BindingError) as caught:
         await bindings.flush((binding,), outs)
-    assert time.monotonic() - started < 15
     message = str(caught.value)
     assert f"Output binding '{binding.name}'" in message
     assert f"connection setting '{setting}'" in message
