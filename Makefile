@@ -1,7 +1,8 @@
 # The two commands a newcomer needs (each installs what it needs on first use):
 #
 #   make run     Azurite + the local Durable host; the app is served on http://localhost:7071
-#   make test    the whole test suite; pytest starts its own Azurite on free ports
+#   make test    lint (ruff), types (mypy), then the whole test suite; pytest starts its own
+#                Azurite on free ports
 #
 # Also:
 #   make test PYTEST_ARGS='-x -k approval'   pass arguments to pytest (e.g. -m fault for fault suites only)
@@ -136,10 +137,13 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
+# Lint and types first: they take seconds and fail CI as surely as a test does.
 test: $(VENV_STAMP) $(NODE_STAMP) $(CHROMIUM)
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules $(AZURITE_DATA) .durable_local .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules $(AZURITE_DATA) .durable_local .pytest_cache .hypothesis .mypy_cache .ruff_cache
 	rm -f *.sqlite *.sqlite-wal *.sqlite-shm
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

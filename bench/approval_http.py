@@ -19,8 +19,8 @@ from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
-from durable_local.clock import SystemClock
-from durable_local.loader import load_app
+from durable_local.services.clock import SystemClock
+from durable_local.services.loader import load_app
 from durable_local.testing import run_host
 
 from .engine import DiscardingBindings
@@ -54,22 +54,22 @@ async def _load(base_url: str, n: int, options: Namespace) -> dict[str, Any]:
 async def approval_http(options: Namespace) -> dict[str, Any]:
     n = options.n or 200
     meter = CpuMeter()
-    registry = meter.instrument(load_app(REPO_ROOT))
-    async with storage_connection(options.storage) as storage_facts:
-        with tempfile.TemporaryDirectory(prefix="durable-bench-") as tmp:
-            state = Path(tmp) / "state.sqlite" if options.state == "file" else ":memory:"
-            async with run_host(REPO_ROOT, registry=registry, clock=SystemClock(), state=state, max_activities=options.max_activities) as host:
-                if options.storage == "none":
-                    host.host.dispatcher.bindings = DiscardingBindings()
-                if options.warmup:
-                    await _load(host.base_url, options.warmup, options)
-                episodes_before = host.host.dispatcher.episodes
-                meter.start()
-                began = time.perf_counter()
-                load = await _load(host.base_url, n, options)
-                wall_host = time.perf_counter() - began
-                meter.stop()
-                episodes = host.host.dispatcher.episodes - episodes_before
+    with meter.instrument(load_app(REPO_ROOT)) as registry:
+        async with storage_connection(options.storage) as storage_facts:
+            with tempfile.TemporaryDirectory(prefix="durable-bench-") as tmp:
+                state = Path(tmp) / "state.sqlite" if options.state == "file" else ":memory:"
+                async with run_host(REPO_ROOT, registry=registry, clock=SystemClock(), state=state, max_activities=options.max_activities) as host:
+                    if options.storage == "none":
+                        host.host.dispatcher.activity_runner.bindings = DiscardingBindings()  # type: ignore[assignment]
+                    if options.warmup:
+                        await _load(host.base_url, options.warmup, options)
+                    episodes_before = host.host.dispatcher.episodes
+                    meter.start()
+                    began = time.perf_counter()
+                    load = await _load(host.base_url, n, options)
+                    wall_host = time.perf_counter() - began
+                    meter.stop()
+                    episodes = host.host.dispatcher.episodes - episodes_before
     approvals = load["approvals"]
     wall = load["wall_s"]
     result: dict[str, Any] = {

@@ -1,6 +1,6 @@
 """Driving the engine in-process, without HTTP, and observing its commits.
 
-:func:`running_engine` wires the real store, dispatcher and SDK (``durable_local.host.create_host``)
+:func:`running_engine` wires the real store, dispatcher and SDK (``durable_local.composition.create_host``)
 on a SQLite file in a temporary directory (or ``:memory:``) and starts the dispatcher, as
 ``tests/engine/conftest.py`` does. :class:`CommitLog` wraps the store's ``commit_episode`` on the
 instance (bench code only) to timestamp every committed episode, so completion times come from
@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from durable_local.bindings import OutValue
-from durable_local.clock import Clock
-from durable_local.host import DurableHost, create_host
-from durable_local.loader import OutputBinding, Registry
+from durable_local.composition import create_host
+from durable_local.host import DurableHost
 from durable_local.protocol import TERMINAL_STATUSES, RuntimeStatus
-from durable_local.store import SqliteStore
-from durable_local.store.base import EpisodeCommit
+from durable_local.records import EpisodeCommit
+from durable_local.services.clock import Clock
+from durable_local.services.loader import OutputBinding, Registry
+from durable_local.services.store import SqliteStore
 
 APPS = Path(__file__).resolve().parent / "apps"
 HELLO_APP = APPS / "hello_cities"
@@ -38,11 +38,8 @@ class DiscardingBindings:
     def __init__(self) -> None:
         self.discarded = 0
 
-    def prepare(self, outputs: tuple[OutputBinding, ...]) -> dict[str, OutValue]:
-        return {binding.name: OutValue() for binding in outputs}
-
-    async def flush(self, outputs: tuple[OutputBinding, ...], values: dict[str, OutValue]) -> None:
-        self.discarded += sum(1 for v in values.values() if v.get() is not None)
+    async def flush(self, outputs: tuple[OutputBinding, ...], values: dict[str, Any]) -> None:
+        self.discarded += sum(1 for v in values.values() if v is not None)
 
 
 @dataclass
@@ -80,7 +77,7 @@ class CommitLog:
         self._waiters.append((count, future))
         try:
             await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError as err:
+        except TimeoutError as err:
             raise TimeoutError(f"only {len(self.finished)} of {count} orchestrations finished within {timeout:g}s") from err
 
     def failures(self) -> list[str]:

@@ -36,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from durable_local.loader import Registry
+from durable_local.services.loader import Registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +84,7 @@ class _TimedAwaitable:
                     spent += time.thread_time() - started
                 try:
                     value, error = (yield yielded), None
-                except BaseException as err:  # noqa: BLE001 - forwarded into the coroutine
+                except BaseException as err:
                     value, error = None, err
         finally:
             self._account.add(spent)

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from durable_local.bindings import OutputBindings
+from durable_local.services.bindings import OutputBindings
 
 from .engine import DiscardingBindings
 
@@ -32,16 +32,15 @@ async def storage_connection(kind: str) -> AsyncIterator[dict[str, Any]]:
     from tests.azurite import running_azurite
 
     previous = os.environ.get(STORAGE_SETTING)
-    with tempfile.TemporaryDirectory(prefix="bench-azurite-") as tmp:
-        with running_azurite(Path(tmp)) as endpoints:
-            os.environ[STORAGE_SETTING] = endpoints.connection_string
-            try:
-                yield {"storage": "azurite"}
-            finally:
-                if previous is None:
-                    os.environ.pop(STORAGE_SETTING, None)
-                else:
-                    os.environ[STORAGE_SETTING] = previous
+    with tempfile.TemporaryDirectory(prefix="bench-azurite-") as tmp, running_azurite(Path(tmp)) as endpoints:
+        os.environ[STORAGE_SETTING] = endpoints.connection_string
+        try:
+            yield {"storage": "azurite"}
+        finally:
+            if previous is None:
+                os.environ.pop(STORAGE_SETTING, None)
+            else:
+                os.environ[STORAGE_SETTING] = previous
 
 
 @asynccontextmanager

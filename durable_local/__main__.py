@@ -1,5 +1,5 @@
-"""``python -m durable_local``: see :mod:`durable_local.cli`."""
+"""``python -m durable_local``: see :mod:`durable_local.frontends.cli`."""
 
-from .cli import main
+from .frontends.cli import main
 
 raise SystemExit(main())

@@ -1,36 +1,27 @@
-"""The engine facade: what the HTTP layer, the CLI and tests call, and the host's lifecycle.
+"""The engine facade: :class:`DurableHost`, the :class:`~durable_local.contracts.HostApi` the
+front-ends and tests call, with the Durable extension's semantics and errors.
 
-``open_host`` is the single composition root: it loads the app, opens the store, builds the
-:class:`DurableHost`, serves ``durable_local.http.create_app`` on a TCP port and runs the
-:class:`~durable_local.dispatcher.Dispatcher` until the context exits (draining in-flight
-activities first).
+It is wired and run by :mod:`durable_local.composition`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
-from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any, AsyncIterator
+from collections.abc import Mapping
 
-from aiohttp import web
-
-from . import history as h
-from .clock import Clock, SystemClock
-from .dispatcher import Dispatcher, DispatcherOptions
+from .engine import history as h
+from .engine.dispatch import Dispatcher
 from .errors import InstanceGone, InstanceNotFound, NotSupportedError, OrchestratorNotFound
 from .instances import InstanceQuery, InstanceStatus, validate_instance_id
-from .loader import Registry, load_app
 from .protocol import EventType, HistoryEvent, RuntimeStatus
-from .store import SqliteStore, Store
+from .records import OutboundMessage
+from .services.clock import Clock
+from .services.loader import Registry
+from .services.store import Store
 
 logger = logging.getLogger("durable_local")
-
-#: The extension's default task hub name when neither host.json nor WEBSITE_SITE_NAME sets one.
-DEFAULT_HUB = "TestHubName"
 
 
 class DurableHost:
@@ -44,7 +35,7 @@ class DurableHost:
         *,
         hub_name: str,
         dispatcher: Dispatcher,
-        function_keys: dict[str, str] | None = None,
+        function_keys: Mapping[str, str] | None = None,
     ) -> None:
         self.registry = registry
         self.store = store
@@ -56,6 +47,7 @@ class DurableHost:
         #: where the instance dashboard is served, once the HTTP server listens
         self.dashboard_url: str | None = None
         self._watchers: list[asyncio.Future[None]] = []
+        dispatcher.on_commit(self._on_commit)
 
     # -- starting ----------------------------------------------------------------------------
     async def start_orchestration(self, name: str, instance_id: str | None = None, input_json: str | None = None) -> str:
@@ -101,7 +93,7 @@ class DurableHost:
         return record.status
 
     def _send(self, instance_id: str, event: HistoryEvent) -> None:
-        self.store.enqueue(instance_id, event, visible_at=self.clock.now())
+        self.store.enqueue(OutboundMessage(instance_id, None, event, self.clock.now()))
         self.dispatcher.notify()
 
     async def raise_event(self, instance_id: str, name: str, input_json: str | None) -> None:
@@ -131,7 +123,7 @@ class DurableHost:
         input_json = started.get("Input") if started else record.status.input
         return await self.start_orchestration(record.status.name, None if new_instance_id else instance_id, input_json)
 
-    async def rewind(self, instance_id: str, reason: str | None) -> None:  # noqa: ARG002
+    async def rewind(self, instance_id: str, reason: str | None) -> None:
         raise NotSupportedError(
             "Rewind is not supported by the local Durable host (it is a preview feature of the extension); "
             "restart the instance instead."
@@ -168,7 +160,7 @@ class DurableHost:
         self._watchers.append(future)
         try:
             await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         finally:
             if future in self._watchers:
@@ -179,122 +171,3 @@ class DurableHost:
         for future in watchers:
             if not future.done():
                 future.set_result(None)
-
-
-def default_state_path(app_dir: Path) -> Path:
-    """State file under the app (``.durable_local/`` is gitignored and listed in .funcignore)."""
-    return app_dir / ".durable_local" / "state.sqlite"
-
-
-def _load_bindings() -> Any:
-    from .bindings import OutputBindings
-
-    return OutputBindings()
-
-
-def create_host(
-    registry: Registry,
-    *,
-    store: Store,
-    clock: Clock | None = None,
-    hub_name: str | None = None,
-    timer_settings: bool = True,
-    function_keys: dict[str, str] | None = None,
-    max_activities: int | None = None,
-    bindings: Any = None,
-) -> DurableHost:
-    """Wire the engine (store, dispatcher, facade) without starting anything."""
-    clock = clock or SystemClock()
-    durable = (registry.host.raw.get("extensions") or {}).get("durableTask") or {}
-    limit = max_activities or int(durable.get("maxConcurrentActivityFunctions") or 10)
-    dispatcher = Dispatcher(
-        store,
-        registry,
-        clock,
-        bindings if bindings is not None else _load_bindings(),
-        DispatcherOptions(max_activities=limit, timer_settings=timer_settings),
-    )
-    durable_host = DurableHost(
-        registry,
-        store,
-        clock,
-        hub_name=hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB,
-        dispatcher=dispatcher,
-        function_keys=function_keys,
-    )
-    dispatcher.on_commit = durable_host._on_commit  # noqa: SLF001 - the facade owns its waiters
-    return durable_host
-
-
-@asynccontextmanager
-async def open_host(
-    app_dir: str | os.PathLike[str] | None = None,
-    *,
-    registry: Registry | None = None,
-    state: str | os.PathLike[str] | None = None,
-    clock: Clock | None = None,
-    hub_name: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = 7071,
-    timer_settings: bool = True,
-    function_keys: dict[str, str] | None = None,
-    max_activities: int | None = None,
-    store: Store | None = None,
-) -> AsyncIterator[DurableHost]:
-    """Run the local host on ``app_dir`` until the context exits.
-
-    ``state`` is a SQLite file (default ``<app>/.durable_local/state.sqlite``) or ``":memory:"``;
-    ``port=0`` picks a free port (``DurableHost.base_url`` tells which). ``timer_settings``
-    sends the Azure Storage long-timer settings to the SDK, so >6-day timers behave as in
-    production, bugs included; pass False to behave like the DTS and MSSQL providers.
-    On exit the HTTP server stops first, then in-flight activities drain.
-    """
-    if registry is None:
-        if app_dir is None:
-            raise ValueError("open_host needs app_dir or registry")
-        registry = load_app(app_dir)
-    if store is None:
-        store = SqliteStore(state if state is not None else default_state_path(registry.app_dir))
-    durable_host = create_host(
-        registry,
-        store=store,
-        clock=clock,
-        hub_name=hub_name,
-        timer_settings=timer_settings,
-        function_keys=function_keys,
-        max_activities=max_activities,
-    )
-    # The HTTP layer and the dashboard depend on the engine, not the other way round.
-    from .dashboard import DASHBOARD_PATH, setup_dashboard
-    from .http import create_app
-
-    app = create_app(durable_host)
-    setup_dashboard(app, durable_host)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - aiohttp exposes no port getter
-        actual_port = sockets[0].getsockname()[1] if sockets else port
-        durable_host.base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{actual_port}"
-        durable_host.dashboard_url = durable_host.base_url + DASHBOARD_PATH
-        durable_host.dispatcher.start()
-        yield durable_host
-    finally:
-        await runner.cleanup()
-        await durable_host.dispatcher.stop()
-        store.close()
-        await _close_sdk_session()
-
-
-async def _close_sdk_session() -> None:
-    """Close the SDK client's module-level aiohttp session (protocol notes, section 8).
-
-    The Functions worker runs one event loop for the life of the process, and the SDK binds
-    its shared session to it. A host that is opened and closed on several loops in one process
-    (tests) must close that session with its loop, or the next loop inherits a dead one.
-    """
-    from azure.durable_functions.models.utils import http_utils
-
-    await http_utils._close_session()  # noqa: SLF001 - the SDK offers no public hook

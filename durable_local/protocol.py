@@ -38,6 +38,19 @@ class EventType(IntEnum):
     EXECUTION_RESUMED = 20
 
 
+#: Events that complete a scheduled activity or sub-orchestration (matched by ``TaskScheduledId``).
+COMPLETION_EVENT_TYPES = frozenset(
+    {
+        EventType.TASK_COMPLETED,
+        EventType.TASK_FAILED,
+        EventType.SUB_ORCHESTRATION_COMPLETED,
+        EventType.SUB_ORCHESTRATION_FAILED,
+    }
+)
+#: Events a suspended instance still takes (DTFx holds everything else until it resumes).
+WAKES_SUSPENDED_TYPES = frozenset({EventType.EXECUTION_RESUMED, EventType.EXECUTION_TERMINATED})
+
+
 class ActionType(IntEnum):
     """Actions an orchestrator episode returns, ``ext: OutOfProcOrchestrationShim.AsyncActionType``."""
 

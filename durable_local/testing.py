@@ -2,8 +2,7 @@
 
 ::
 
-    from durable_local.testing import run_host
-    from durable_local.clock import ManualClock
+    from durable_local.testing import ManualClock, run_host
 
     async with run_host("path/to/app", clock=ManualClock()) as host:
         resp = await host.http.post(host.url("/api/approvals"), json={...})
@@ -21,18 +20,22 @@ Nothing sleeps: ``advance`` moves a :class:`ManualClock` and waits until the hos
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 import azure.durable_functions as df
 
-from .clock import Clock, ManualClock
-from .host import DurableHost, open_host
-from .http.client_binding import client_binding_json
+from .composition import open_host
+from .frontends.http.client_binding import client_binding_json
+from .host import DurableHost
 from .instances import InstanceStatus
 from .protocol import HistoryEvent, RuntimeStatus
+from .services.clock import AutoSkipClock, Clock, ManualClock, SystemClock
+
+__all__ = ["AutoSkipClock", "ManualClock", "SystemClock", "TestHost", "run_host"]
 
 
 class TestHost:
@@ -62,7 +65,7 @@ class TestHost:
 
     async def start(self, name: str, input: Any = None, instance_id: str | None = None) -> str:
         """Start orchestrator ``name`` through the SDK client (its double-encoded body included)."""
-        return await self.client().start_new(name, instance_id, input)
+        return str(await self.client().start_new(name, instance_id, input))
 
     async def wait_for(self, instance_id: str, *statuses: str, timeout: float = 10.0) -> InstanceStatus:
         """Wait until the instance is in one of ``statuses`` (default: any terminal status)."""
@@ -118,10 +121,9 @@ async def run_host(
     """Start the local host on ``app_dir`` on a free loopback port; stop it on exit.
 
     ``clock`` defaults to a :class:`ManualClock`; ``state`` to a private in-memory database.
-    Extra keyword arguments go to :func:`durable_local.host.open_host`.
+    Extra keyword arguments go to :func:`durable_local.composition.open_host`.
     """
     async with open_host(
         app_dir, clock=clock or ManualClock(), state=state, port=0, timer_settings=timer_settings, **options
-    ) as host:
-        async with aiohttp.ClientSession() as session:
-            yield TestHost(host, session)
+    ) as host, aiohttp.ClientSession() as session:
+        yield TestHost(host, session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,12 @@ from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient
 
 from activities.notifications import NOTIFICATION_QUEUE
-from durable_local.clock import ManualClock
+from durable_local.services.clock import ManualClock
 from durable_local.testing import run_host
 
 from .api_client import ApprovalClient
 
-START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def queued_messages(connection_string: str, instance_id: str) -> list[dict[str, Any]]:

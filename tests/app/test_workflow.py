@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from approval.models import DECISION_EVENT
-from durable_local.clock import ManualClock
+from durable_local.services.clock import ManualClock
 from durable_local.testing import TestHost, run_host
 
 from .api_client import ApprovalClient, close_to, instant
 
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 APPROVER = "bob@contoso.com"
 HEAD = "head-of-department@contoso.com"
 

@@ -62,7 +62,7 @@ class Answer:
 
 def store_rows(host: TestHost) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the host's store (the in-memory database is only reachable through it)."""
-    db = host.host.store._db  # noqa: SLF001 - an in-memory database has no other reader
+    db = host.host.store._db
     return {table: [tuple(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY {key}")] for table, key in _TABLES.items()}
 
 

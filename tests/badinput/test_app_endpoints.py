@@ -119,7 +119,7 @@ async def test_app_endpoints_reject_deep_nesting_and_megabyte_bodies_with_a_json
 
 
 @pytest.mark.parametrize("instance_id", list(LONG_IDS.values()), ids=list(LONG_IDS))
-@pytest.mark.parametrize("method,template", [("GET", "/api/approvals/{}"), ("POST", "/api/approvals/{}/decision")], ids=["view", "decision"])
+@pytest.mark.parametrize(("method", "template"), [("GET", "/api/approvals/{}"), ("POST", "/api/approvals/{}/decision")], ids=["view", "decision"])
 async def test_app_endpoints_answer_10000_character_ids_with_a_json_4xx(
     host: TestHost, known: Known, method: str, template: str, instance_id: str
 ) -> None:
@@ -155,7 +155,7 @@ async def test_app_endpoints_answer_ids_and_names_with_special_characters_with_a
     assert 400 <= answer.status < 500
 
 
-@pytest.mark.parametrize("name,char", list(SPECIAL.items()), ids=list(SPECIAL))
+@pytest.mark.parametrize(("name", "char"), list(SPECIAL.items()), ids=list(SPECIAL))
 async def test_start_approval_rejects_instance_ids_the_extension_rejects(host: TestHost, known: Known, name: str, char: str) -> None:
     # Distinct ids per case: the SDK sends ids unquoted, so "a+b" arrives (and is stored) as "a b".
     instance_id = f"start{char}{name}" if char != "@" else "@start"

@@ -20,7 +20,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from approval.models import ValidationError, parse_decision_request
-from durable_local.http.status import parse_bool
+from durable_local.frontends.http.status import parse_bool
 from durable_local.testing import TestHost
 
 from .probing import API, Known, probe, segment
@@ -264,7 +264,7 @@ async def test_list_and_purge_many_answer_out_of_range_filters_without_a_server_
     if method == "DELETE" and query is EDGE_QUERIES["time-after-year-9999"]:
         query = [("createdTimeFrom", "9000-01-01T00:00:00Z"), ("createdTimeTo", "9999-12-31T23:59:59-01:00")]
     if method == "DELETE" and query in (EDGE_QUERIES["top-huge"], EDGE_QUERIES["top-negative"], EDGE_QUERIES["prefix-controls"]):
-        query = query + [("createdTimeFrom", "9000-01-01T00:00:00Z")]
+        query = [*query, ("createdTimeFrom", "9000-01-01T00:00:00Z")]
     await probe(host, method, f"{API}/instances", params=query)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from durable_local.bindings import DEVELOPMENT_CONNECTION_STRING
+from durable_local.services.bindings import DEVELOPMENT_CONNECTION_STRING
 
 
 def closed_port_connection_string() -> str:

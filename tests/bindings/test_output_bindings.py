@@ -9,15 +9,17 @@ import uuid
 import azure.functions as func
 import pytest
 
-from durable_local.bindings import (
+from durable_local.errors import BindingError
+from durable_local.services.bindings import (
     DEVELOPMENT_CONNECTION_STRING,
     OutputBindings,
+    prepare_outputs,
     queue_messages,
     resolve_connection_string,
+    set_values,
     table_entities,
 )
-from durable_local.errors import BindingError
-from durable_local.loader import OutputBinding
+from durable_local.services.loader import OutputBinding
 from tests.bindings.storage import closed_port_connection_string
 
 
@@ -70,19 +72,17 @@ def test_connection_setting_lookup_and_development_storage():
 
 async def test_nothing_is_written_when_the_out_was_never_set():
     bindings = OutputBindings(environ={})
-    outs = bindings.prepare((queue_binding(),))
-    await bindings.flush((queue_binding(),), outs)  # no setting needed: nothing to write
+    outs = prepare_outputs((queue_binding(),))
+    await bindings.flush((queue_binding(),), set_values(outs))  # no setting needed: nothing to write
 
 
 async def test_missing_setting_fails_the_invocation_with_binding_error():
     bindings = OutputBindings(environ={})
     binding = queue_binding()
-    outs = bindings.prepare((binding,))
-    outs["msg"].set("x")
     with pytest.raises(
         BindingError, match=r"Output binding 'msg' \(queue 'outbox', connection setting 'QueueConnection'\)"
     ):
-        await bindings.flush((binding,), outs)
+        await bindings.flush((binding,), {"msg": "x"})
 
 
 @pytest.mark.parametrize("binding", [queue_binding(), table_binding(partitionKey="p", rowKey="r")])
@@ -93,10 +93,8 @@ async def test_unreachable_storage_fails_fast_with_a_clear_binding_error(binding
     connection_string = closed_port_connection_string()
     setting = binding.settings.get("connection") or "AzureWebJobsStorage"
     bindings = OutputBindings(environ={setting: connection_string})
-    outs = bindings.prepare((binding,))
-    outs[binding.name].set('{"v": 1}')
     with pytest.raises(BindingError) as caught:
-        await bindings.flush((binding,), outs)
+        await bindings.flush((binding,), {binding.name: '{"v": 1}'})
     message = str(caught.value)
     assert f"Output binding '{binding.name}'" in message
     assert f"connection setting '{setting}'" in message
@@ -110,9 +108,7 @@ async def test_queue_output_writes_base64_messages_to_azurite(azurite):
     queue = f"out-{uuid.uuid4().hex[:12]}"
     binding = queue_binding(queue, connection=None)  # default: AzureWebJobsStorage, set by the fixture
     bindings = OutputBindings()
-    outs = bindings.prepare((binding,))
-    outs["msg"].set(["first", json.dumps({"second": 2})])
-    await bindings.flush((binding,), outs)
+    await bindings.flush((binding,), {"msg": ["first", json.dumps({"second": 2})]})
 
     raw = QueueClient.from_connection_string(azurite, queue)
     texts = [m.content for m in raw.receive_messages(messages_per_page=10)]
@@ -127,11 +123,8 @@ async def test_table_output_upserts_entities_in_azurite(azurite):
     table = f"out{uuid.uuid4().hex[:12]}"
     binding = table_binding(table, partitionKey="approvals")
     bindings = OutputBindings()
-    outs = bindings.prepare((binding,))
-    outs["row"].set(json.dumps([{"RowKey": "r1", "state": "new"}, {"RowKey": "r2", "state": "new"}]))
-    await bindings.flush((binding,), outs)
-    outs["row"].set(json.dumps({"RowKey": "r1", "state": "approved"}))
-    await bindings.flush((binding,), outs)
+    await bindings.flush((binding,), {"row": json.dumps([{"RowKey": "r1", "state": "new"}, {"RowKey": "r2", "state": "new"}])})
+    await bindings.flush((binding,), {"row": json.dumps({"RowKey": "r1", "state": "approved"})})
 
     client = TableClient.from_connection_string(azurite, table_name=table)
     rows = {e["RowKey"]: e["state"] for e in client.list_entities()}

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
-from durable_local.clock import ManualClock
+from durable_local.services.clock import ManualClock
 from durable_local.testing import TestHost, run_host
 from tests.browser.support import APP_DIR, APPROVAL_SETTINGS, AppCalls, launch_chromium, serve_dashboard
 
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 TIMEZONE = "Europe/Berlin"
 #: Chromium logs every non-2xx fetch; the page shows those answers itself (tests check that).
 EXPECTED_CONSOLE = "Failed to load resource"

@@ -21,17 +21,17 @@ import asyncio
 import json
 import os
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.async_api import Page, async_playwright
 
-from durable_local.clock import ManualClock
+from durable_local.services.clock import ManualClock
 from durable_local.testing import run_host
 from tests.azurite import running_azurite
 from tests.browser.support import APP_DIR, APPROVAL_SETTINGS, WEBHOOK, AppCalls, launch_chromium, serve_dashboard
 
-START = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 TIMEZONE = "Europe/Amsterdam"
 
 

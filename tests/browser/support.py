@@ -23,8 +23,8 @@ import aiohttp
 from aiohttp import web
 from playwright.async_api import Browser, Playwright
 
-from durable_local.dashboard import DASHBOARD_PATH, setup_dashboard
-from durable_local.http import create_app
+from durable_local.frontends.dashboard import DASHBOARD_PATH, setup_dashboard
+from durable_local.frontends.http import create_app
 from durable_local.testing import TestHost
 
 #: The Functions app is the repository root.

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
-from durable_local.clock import AutoSkipClock, ManualClock, SystemClock
-from durable_local.dashboard import clock_kind
+from durable_local.frontends.dashboard import clock_kind
+from durable_local.services.clock import AutoSkipClock, ManualClock, SystemClock
 from durable_local.testing import run_host
 from tests.browser.support import APP_DIR, serve_dashboard
 
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 async def test_serves_the_page_its_modules_and_a_redirect_without_the_slash() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from durable_local.cli import main
+from durable_local.frontends.cli import main
 from tests.cli.running_host import CLI_APP, REPO, RunningHost
 
 pytestmark = pytest.mark.e2e
@@ -186,7 +186,7 @@ def test_unreachable_host_exits_1_with_a_hint(capsys):
 
 def test_usage_errors_exit_2():
     result = subprocess.run(
-        [sys.executable, "-m", "durable_local", "terminate"], cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "durable_local", "terminate"], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 2
     assert "--id" in result.stderr
@@ -220,6 +220,7 @@ def test_start_reports_a_busy_port(host, tmp_path):
         cwd=REPO,
         capture_output=True,
         text=True,
+        check=False,
         timeout=60,
     )
     assert result.returncode == 1
@@ -232,6 +233,7 @@ def test_start_refuses_a_directory_without_an_app(tmp_path):
         cwd=REPO,
         capture_output=True,
         text=True,
+        check=False,
         timeout=60,
     )
     assert result.returncode == 1

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from durable_local.clock import ManualClock
-from durable_local.host import create_host
-from durable_local.loader import Registry, load_app
-from durable_local.store import SqliteStore
+from durable_local.composition import create_host
+from durable_local.services.clock import ManualClock
+from durable_local.services.loader import Registry, load_app
+from durable_local.services.store import SqliteStore
 from durable_local.testing import TestHost
 
 APPS = Path(__file__).parent / "apps"
@@ -42,9 +42,10 @@ class Engine(TestHost):
         return json.loads(status.output) if status.output is not None else None
 
 
-@pytest.fixture(scope="session")
-def basic_registry() -> Registry:
-    return load_app(APPS / "basic")
+@pytest.fixture
+def basic_registry() -> Iterator[Registry]:
+    with load_app(APPS / "basic") as registry:
+        yield registry
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ async def engine(basic_registry: Registry, basic_app: Any) -> AsyncIterator[Engi
         yield eng
 
 
-class running_engine:  # noqa: N801 - reads as a context manager
+class running_engine:
     """``async with running_engine(registry, clock=..., store=...) as engine``."""
 
     def __init__(self, registry: Registry, *, clock: Any = None, store: Any = None, timer_settings: bool = True) -> None:

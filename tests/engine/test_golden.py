@@ -14,15 +14,15 @@ import dataclasses
 import json
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from durable_local.clock import ManualClock
-from durable_local.loader import Registry, load_app
-from durable_local.store import SqliteStore
+from durable_local.services.clock import ManualClock
+from durable_local.services.loader import Registry, load_app
+from durable_local.services.store import SqliteStore
 
 from .conftest import APPS, running_engine
 
@@ -85,7 +85,7 @@ def _matches(expected: Any, actual: Any, path: str = "$") -> list[str]:
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return [f"{path}: expected {len(expected)} items, got {actual!r}"]
-        return [p for i, (e, a) in enumerate(zip(expected, actual)) for p in _matches(e, a, f"{path}[{i}]")]
+        return [p for i, (e, a) in enumerate(zip(expected, actual, strict=False)) for p in _matches(e, a, f"{path}[{i}]")]
     if isinstance(expected, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", expected):
         # Python datetimes carry 6 fractional digits; the reference was written with 7.
         return [] if expected[:26] == actual[:26] else [f"{path}: {actual!r} != {expected!r}"]
@@ -93,9 +93,14 @@ def _matches(expected: Any, actual: Any, path: str = "$") -> list[str]:
 
 
 async def test_episodes_match_the_reference_example_field_by_field() -> None:
-    registry, episodes = _record(load_app(APPS / "reference"))
+    with load_app(APPS / "reference") as loaded:
+        await _replay_reference(loaded)
+
+
+async def _replay_reference(loaded: Registry) -> None:
+    registry, episodes = _record(loaded)
     phase = registry.module.PHASE
-    start = datetime(2025, 1, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    start = datetime(2025, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
     # The reference's timeline: start at 12:00:00, first result at 12:00:02, the event at
     # 12:30:02, the last result at 12:30:03. The fixture's activities move the phase on.
     moments = [start, start + timedelta(seconds=2), start + timedelta(minutes=30, seconds=2), start + timedelta(minutes=30, seconds=3)]
@@ -110,7 +115,7 @@ async def test_episodes_match_the_reference_example_field_by_field() -> None:
     assert json.loads(status.output) == "Approved R-1"
     reference = _reference_episodes()
     assert len(episodes) == len(reference) == 4
-    for number, (expected, actual) in enumerate(zip(reference, _normalise_ids(episodes)), start=1):
+    for number, (expected, actual) in enumerate(zip(reference, _normalise_ids(episodes), strict=False), start=1):
         problems = _matches(expected, actual)
         assert not problems, f"episode {number}:\n" + "\n".join(problems)
         # nothing beyond the reference's top-level keys is sent, in the extension's order
@@ -141,7 +146,7 @@ GOLDEN_CASES = {
 async def test_context_json_of_every_episode_matches_the_recorded_golden_file(name: str, basic_registry, basic_app) -> None:
     registry, episodes = _record(basic_registry)
     inputs, steps = GOLDEN_CASES[name]
-    clock = ManualClock(datetime(2026, 2, 1, 8, 0, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 2, 1, 8, 0, tzinfo=UTC))
     async with running_engine(registry, clock=clock, store=SqliteStore(":memory:")) as engine:
         instance_id = await engine.start(name, inputs, instance_id=f"golden-{name}")
         await engine.idle()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from durable_local.errors import AppLoadError, UnsupportedBindingError
-from durable_local.loader import load_app
+from durable_local.services.loader import Registry, load_app
 
 HEADER = """
 import azure.functions as func
@@ -46,7 +46,11 @@ def test_indexes_orchestrators_activities_and_http_functions_with_their_bindings
         """,
         host_json='{"version": "2.0", "extensions": {"http": {"routePrefix": "v1"}, "durableTask": {"hubName": "Hub"}}}',
     )
-    registry = load_app(app_dir)
+    with load_app(app_dir) as registry:
+        _check_index(registry)
+
+
+def _check_index(registry: Registry) -> None:
     assert list(registry.orchestrators) == ["Renamed"]
     assert registry.orchestrators["Renamed"].function_name == "orchestrator"
     work = registry.activities["work"]
@@ -94,26 +98,26 @@ def test_local_settings_values_become_environment_variables_unless_already_set(
         "",
         settings='{"IsEncrypted": false, "Values": {"ALREADY_SET": "from-file", "ONLY_IN_SETTINGS": "42"}}',
     )
-    try:
-        load_app(app_dir)
+    with load_app(app_dir):
         assert os.environ["ALREADY_SET"] == "from-environment"
         assert os.environ["ONLY_IN_SETTINGS"] == "42"
-    finally:
-        os.environ.pop("ONLY_IN_SETTINGS", None)
+    # closing the app takes back what it exported, and only that
+    assert "ONLY_IN_SETTINGS" not in os.environ
+    assert os.environ["ALREADY_SET"] == "from-environment"
 
 
 def test_a_malformed_host_json_is_reported_with_its_path(tmp_path: Path) -> None:
     app_dir = _app(tmp_path, "", host_json='{"version": "2.0"}{"version": "2.0"}')
-    with pytest.raises(AppLoadError, match="host.json is not valid JSON"):
+    with pytest.raises(AppLoadError, match=r"host\.json is not valid JSON"):
         load_app(app_dir)
 
 
 def test_an_import_error_in_the_app_names_the_script(tmp_path: Path) -> None:
     app_dir = _app(tmp_path, "import a_module_that_does_not_exist\n")
-    with pytest.raises(AppLoadError, match="Importing .*function_app.py failed: ModuleNotFoundError"):
+    with pytest.raises(AppLoadError, match=r"Importing .*function_app\.py failed: ModuleNotFoundError"):
         load_app(app_dir)
 
 
 def test_a_directory_without_function_app_py_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(AppLoadError, match="No function_app.py"):
+    with pytest.raises(AppLoadError, match=r"No function_app\.py"):
         load_app(tmp_path)

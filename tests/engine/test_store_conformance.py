@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from durable_local import history as h
+from durable_local.engine import history as h
 from durable_local.errors import InstanceAlreadyExists, StaleCompletion
 from durable_local.instances import InstanceQuery
 from durable_local.protocol import EventType, RuntimeStatus
-from durable_local.runtime_state import ActivityWork, TimerWork
-from durable_local.store import EpisodeCommit, SqliteStore
+from durable_local.records import (
+    ActivityOutcome,
+    ActivityWork,
+    ChildStart,
+    EpisodeCommit,
+    OutboundMessage,
+    ParentRef,
+)
+from durable_local.services.store import SqliteStore
 
-T0 = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["memory", "file"])
@@ -34,7 +43,7 @@ def _create(store: SqliteStore, instance_id: str = "i1", at: datetime = T0, exec
     )
 
 
-def _commit(store: SqliteStore, consumed: list[int], **changes) -> EpisodeCommit:
+def _commit(store: SqliteStore, consumed: list[int], **changes: Any) -> EpisodeCommit:
     commit = EpisodeCommit(
         instance_id="i1",
         execution_id="e1",
@@ -43,12 +52,14 @@ def _commit(store: SqliteStore, consumed: list[int], **changes) -> EpisodeCommit
         output=None,
         custom_status=None,
         exec_state="{}",
-        append_history=[h.orchestrator_started(T0), h.orchestrator_completed(T0)],
-        consumed=consumed,
+        append_history=(h.played_text(h.orchestrator_started(T0)), h.played_text(h.orchestrator_completed(T0))),
+        consumed=tuple(consumed),
     )
-    for key, value in changes.items():
-        setattr(commit, key, value)
-    return commit
+    return replace(commit, **{key: tuple(value) if isinstance(value, list) else value for key, value in changes.items()})
+
+
+def _timer(timer_id: int, fire_at: datetime) -> OutboundMessage:
+    return OutboundMessage("i1", "e1", h.timer_fired(fire_at, timer_id, fire_at), fire_at, timer_id=timer_id)
 
 
 def test_created_instance_is_pending_with_its_start_message(store: SqliteStore) -> None:
@@ -75,7 +86,7 @@ def test_creating_over_a_live_instance_raises_and_over_a_finished_one_replaces_i
 def test_messages_become_visible_at_their_time_and_the_next_one_is_reported(store: SqliteStore) -> None:
     _create(store)
     later = T0 + timedelta(days=2)
-    store.enqueue("i1", h.timer_fired(later, 0, later), visible_at=later, execution_id="e1")
+    store.enqueue(_timer(0, later))
     assert [m.event["EventType"] for m in store.fetch_messages("i1", T0)] == [EventType.EXECUTION_STARTED]
     assert [m.event["EventType"] for m in store.fetch_messages("i1", later)] == [EventType.EXECUTION_STARTED, EventType.TIMER_FIRED]
     assert store.next_visible_at() == T0
@@ -95,7 +106,7 @@ def test_episode_commit_writes_everything_together(store: SqliteStore) -> None:
             store,
             [start.id],
             activities=[ActivityWork(0, "act", '"in"')],
-            timers=[TimerWork(1, fire)],
+            messages=[_timer(1, fire)],
             custom_status='{"stage": 1}',
         )
     )
@@ -115,9 +126,9 @@ def test_a_failure_at_any_step_of_an_episode_commit_leaves_nothing_behind(store:
             raise OSError(f"injected failure at {name}")
 
     store.fault = fail_at
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=f"injected failure at {step}"):
         store.commit_episode(
-            _commit(store, [start.id], activities=[ActivityWork(0, "act", None)], timers=[TimerWork(1, T0 + timedelta(hours=1))])
+            _commit(store, [start.id], activities=[ActivityWork(0, "act", None)], messages=[_timer(1, T0 + timedelta(hours=1))])
         )
     store.fault = None
     assert [m.id for m in store.fetch_messages("i1", T0)] == [start.id]
@@ -148,9 +159,9 @@ def test_activity_lease_completion_and_lost_lease(store: SqliteStore) -> None:
     assert [i.task_id for i in first] == [0]
     assert [i.task_id for i in store.claim_activities(5)] == [1]  # the leased one is not handed out twice
     assert store.claim_activities(5) == []
-    store.complete_activity(first[0], h.task_completed(T0, 0, '"ok"'))
-    with pytest.raises(StaleCompletion):
-        store.complete_activity(first[0], h.task_completed(T0, 0, '"again"'))
+    assert store.complete_activities([ActivityOutcome(first[0], h.task_completed(T0, 0, '"ok"'), T0)]) == []
+    # a second result for the same lease is stale: reported back, nothing written
+    assert store.complete_activities([ActivityOutcome(first[0], h.task_completed(T0, 0, '"again"'), T0)]) == [first[0]]
     assert store.release_leases() == 1  # task 1's lease, as after a crash
     [again] = store.claim_activities(5)
     assert again.task_id == 1 and again.attempts == 2
@@ -162,10 +173,49 @@ def test_suspended_instances_are_ready_only_for_resume_or_terminate(store: Sqlit
     _create(store)
     [start] = store.fetch_messages("i1", T0)
     store.commit_episode(_commit(store, [start.id], status=RuntimeStatus.SUSPENDED))
-    store.enqueue("i1", h.event_raised(T0, "E", "1"), visible_at=T0)
+    store.enqueue(OutboundMessage("i1", None, h.event_raised(T0, "E", "1"), T0))
     assert store.ready_instances(T0, 10) == []
-    store.enqueue("i1", h.execution_resumed(T0, None), visible_at=T0)
+    store.enqueue(OutboundMessage("i1", None, h.execution_resumed(T0, None), T0))
     assert store.ready_instances(T0, 10) == ["i1"]
+
+
+def _child(instance_id: str) -> ChildStart:
+    start = h.execution_started(T0, name="child", instance_id=instance_id, execution_id="c1", input_json=None)
+    conflict = h.sub_orchestration_failed(T0, 0, "taken", None)
+    return ChildStart(
+        instance_id, "child", "c1", None, ParentRef("i1", "e1", 0), start, OutboundMessage("i1", "e1", conflict, T0)
+    )
+
+
+def test_children_are_created_with_the_episode_or_the_parent_gets_the_conflict_message(store: SqliteStore) -> None:
+    _create(store)
+    _create(store, "taken", execution_id="other")
+    [start] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [start.id], children=[_child("kid"), _child("taken")]))
+    kid = store.get_instance("kid")
+    assert kid is not None and kid.parent == ParentRef("i1", "e1", 0)
+    assert [m.event["EventType"] for m in store.fetch_messages("kid", T0)] == [EventType.EXECUTION_STARTED]
+    # the live instance "taken" is untouched; the parent is told instead
+    assert store.get_instance("taken").status.execution_id == "other"
+    [failed] = store.fetch_messages("i1", T0)
+    assert failed.event["EventType"] == EventType.SUB_ORCHESTRATION_FAILED and failed.execution_id == "e1"
+
+
+def test_cancelled_timers_and_a_finished_executions_pending_work_are_deleted(store: SqliteStore) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+    later = T0 + timedelta(hours=1)
+    store.commit_episode(
+        _commit(store, [start.id], messages=[_timer(1, later), _timer(2, later)], activities=[ActivityWork(3, "a", None)])
+    )
+    store.enqueue(OutboundMessage("i1", None, h.event_raised(T0, "E", "1"), T0))
+    [event] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [event.id], canceled_timers=[1]))
+    assert [m.event["TimerId"] for m in store.fetch_messages("i1", later)] == [2]
+    store.enqueue(OutboundMessage("i1", None, h.event_raised(T0, "E", "2"), T0))
+    [event] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [event.id], status=RuntimeStatus.COMPLETED, drop_pending_work=True))
+    assert store.fetch_messages("i1", later) == [] and store.pending_activity_count() == 0
 
 
 def test_list_filters_and_pages_in_creation_order(store: SqliteStore) -> None:
@@ -203,5 +253,5 @@ def test_file_state_survives_reopening(tmp_path: Path) -> None:
     second = SqliteStore(path)
     assert second.get_instance("i1").status.custom_status == '{"kept": true}'
     assert len(second.get_history("i1")) == 2
-    assert second._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # noqa: SLF001
+    assert second._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     second.close()

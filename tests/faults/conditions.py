@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 #: Seconds between two checks of a condition (a file read or one HTTP request).
 POLL_INTERVAL = 0.02

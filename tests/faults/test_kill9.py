@@ -316,7 +316,7 @@ async def test_chaos_random_sigkills_lose_no_instance_and_rerun_only_in_flight_a
             try:
                 base = await host.start()
                 driver = asyncio.ensure_future(
-                    wait_until(lambda: run.drive_once(base), timeout=180, what="every chaos instance to finish")
+                    wait_until(lambda base=base: run.drive_once(base), timeout=180, what="every chaos instance to finish")
                 )
                 if final_round:
                     try:
@@ -331,7 +331,7 @@ async def test_chaos_random_sigkills_lose_no_instance_and_rerun_only_in_flight_a
                     break
                 target = rng.randint(0, 24)
                 await wait_until(
-                    lambda: driver.done() or host.text().count(_EXECUTED) >= target,
+                    lambda driver=driver, host=host, target=target: driver.done() or host.text().count(_EXECUTED) >= target,
                     timeout=120,
                     what=f"{target} function executions in round {number}",
                 )
@@ -349,7 +349,7 @@ async def test_chaos_random_sigkills_lose_no_instance_and_rerun_only_in_flight_a
 
     final = read_state(state)
     planned = run.planned
-    assert {iid: item.final["runtimeStatus"] for iid, item in planned.items()} == {iid: "Completed" for iid in planned}
+    assert {iid: item.final["runtimeStatus"] for iid, item in planned.items()} == dict.fromkeys(planned, "Completed")
     assert {iid: actual_output(item) for iid, item in planned.items()} == {
         iid: expected_output(item) for iid, item in planned.items()
     }

@@ -34,14 +34,14 @@ import json
 import os
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from durable_local.clock import ManualClock
 from durable_local.protocol import EventType
+from durable_local.services.clock import ManualClock
 from durable_local.testing import TestHost, run_host
 
 from .invariants import history_problems
@@ -52,7 +52,7 @@ FULL = os.environ.get("DURABLE_LOCAL_FULL") == "1"
 SEED = int(os.environ.get("DURABLE_LOCAL_SEED", "20260105"))
 APPROVALS = 1000 if FULL else 200
 REPO_ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 APPROVER, HEAD = "bob@contoso.com", "head-of-department@contoso.com"
 API = "/runtime/webhooks/durabletask"
 

@@ -25,20 +25,20 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from durable_local.clock import ManualClock
-from durable_local.host import create_host
-from durable_local.loader import Registry, load_app
+from durable_local.composition import create_host
 from durable_local.protocol import RuntimeStatus
-from durable_local.store import SqliteStore
-from durable_local.store.base import ActivityItem
+from durable_local.records import ActivityItem, ActivityOutcome
+from durable_local.services.clock import ManualClock
+from durable_local.services.loader import Registry, load_app
+from durable_local.services.store import SqliteStore
 from durable_local.testing import TestHost
 
 from .apps import chain_blueprint
@@ -110,9 +110,10 @@ class FaultyStore(SqliteStore):
             raise
 
 
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_app(APP)
+@pytest.fixture
+def registry() -> Iterator[Registry]:
+    with load_app(APP) as loaded:
+        yield loaded
 
 
 @asynccontextmanager
@@ -167,7 +168,7 @@ async def test_a_store_failure_inside_an_episode_rolls_it_back_and_the_retry_com
     assert store.during == store.before
     assert store.after == store.before
     assert history_problems(history) == []
-    assert dict(chain_blueprint.RUNS) == {key: 1 for key in run_keys(instance_id)}
+    assert dict(chain_blueprint.RUNS) == dict.fromkeys(run_keys(instance_id), 1)
 
 
 # -- complete_activity ----------------------------------------------------------------------
@@ -185,8 +186,8 @@ def fail_complete_activity(store: SqliteStore, *, failures: int, after_write: bo
     calls: list[str] = []
     attempts = [0]
 
-    def complete_activities(results: list[tuple[ActivityItem, dict[str, Any]]]) -> list[ActivityItem]:
-        calls.extend(f"{item.instance_id}:{item.task_id}" for item, _ in results)
+    def complete_activities(results: list[ActivityOutcome]) -> list[ActivityItem]:
+        calls.extend(f"{outcome.item.instance_id}:{outcome.item.task_id}" for outcome in results)
         attempts[0] += 1
         if attempts[0] > failures:
             return real(results)

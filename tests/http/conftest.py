@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from durable_local.http import KeyMaskingAccessLogger, create_app
-from durable_local.loader import Registry, load_app
+from durable_local.frontends.http import KeyMaskingAccessLogger, create_app
+from durable_local.services.loader import Registry, load_app
 from tests.http.fake_host import FakeHost
 
 APPS = Path(__file__).parent / "apps"
 
 
-@pytest.fixture(scope="session")
-def basic_registry() -> Registry:
-    return load_app(APPS / "basic")
+@pytest.fixture
+def basic_registry() -> Iterator[Registry]:
+    with load_app(APPS / "basic") as registry:
+        yield registry
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""An in-memory test double of the ``DurableHost`` contract (``durable_local.host``).
+"""An in-memory test double of :class:`durable_local.contracts.HostApi` (mypy checks that it conforms).
 
 It runs no orchestrations: instances are rows the tests move between statuses with
 :meth:`FakeHost.set_status`. Enough to drive every branch of the HTTP layer without the engine.
@@ -6,12 +6,14 @@ It runs no orchestrations: instances are rows the tests move between statuses wi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from durable_local.contracts import HostApi
 from durable_local.errors import (
     InstanceAlreadyExists,
     InstanceGone,
@@ -20,10 +22,10 @@ from durable_local.errors import (
     OrchestratorNotFound,
 )
 from durable_local.instances import InstanceQuery, InstanceStatus, validate_instance_id
-from durable_local.loader import Registry
-from durable_local.protocol import RuntimeStatus
+from durable_local.protocol import HistoryEvent, RuntimeStatus
+from durable_local.services.loader import Registry
 
-START = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+START = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 class FakeClock:
@@ -47,10 +49,11 @@ class FakeHost:
         self.clock = FakeClock()
         self.base_url = "http://127.0.0.1:7071"
         self.instances: dict[str, InstanceStatus] = {}
-        self.histories: dict[str, list[dict[str, Any]]] = {}
+        self.histories: dict[str, list[HistoryEvent]] = {}
         self.calls: list[tuple[Any, ...]] = []
         #: When set, a started instance is Completed at once with this output (JSON text).
         self.complete_on_start: str | None = None
+        self._changed = asyncio.Event()
 
     # -- helpers for tests ---------------------------------------------------------------
 
@@ -68,10 +71,12 @@ class FakeHost:
             last_updated_at=fields.pop("last_updated_at", now),
         )
         self.instances[instance_id] = row
+        self._changed.set()
         return row
 
     def set_status(self, instance_id: str, status: RuntimeStatus, **fields: Any) -> None:
         self.instances[instance_id] = replace(self.instances[instance_id], runtime_status=status, **fields)
+        self._changed.set()
 
     # -- the contract --------------------------------------------------------------------
 
@@ -94,7 +99,7 @@ class FakeHost:
     async def get_status(self, instance_id: str) -> InstanceStatus | None:
         return self.instances.get(instance_id)
 
-    async def get_history(self, instance_id: str) -> list[dict[str, Any]] | None:
+    async def get_history(self, instance_id: str) -> list[HistoryEvent] | None:
         return self.histories.get(instance_id) if instance_id in self.instances else None
 
     def _matching(self, query: InstanceQuery) -> list[InstanceStatus]:
@@ -171,3 +176,15 @@ class FakeHost:
     async def delete_task_hub(self) -> None:
         self.calls.append(("delete_task_hub",))
         self.instances.clear()
+
+    async def changed(self, timeout: float) -> None:
+        """Return after the next added or changed instance, or after ``timeout`` seconds."""
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            pass
+
+
+def _conforms(host: FakeHost) -> HostApi:
+    return host  # mypy: FakeHost implements the HostApi protocol

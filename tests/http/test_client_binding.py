@@ -7,7 +7,7 @@ import json
 import azure.functions as func
 from azure.durable_functions import DurableOrchestrationClient
 
-from durable_local.http.client_binding import check_status_payload, client_binding, client_binding_json
+from durable_local.frontends.http.client_binding import check_status_payload, client_binding, client_binding_json
 
 BASE = "http://127.0.0.1:7071"
 WEBHOOK = f"{BASE}/runtime/webhooks/durabletask"

@@ -8,8 +8,8 @@ import pytest
 import pytest_asyncio
 from azure.durable_functions import DurableOrchestrationClient
 
-from durable_local.http import client_binding_json
-from durable_local.http.access_log import mask_secrets
+from durable_local.frontends.http import client_binding_json
+from durable_local.frontends.http.access_log import mask_secrets
 from durable_local.protocol import RuntimeStatus
 from tests.http.conftest import serve
 from tests.http.fake_host import FakeHost

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from azure.durable_functions import DurableOrchestrationClient, OrchestrationRuntimeStatus
 
-from durable_local.http import client_binding_json
+from durable_local.frontends.http import client_binding_json
 from durable_local.protocol import RuntimeStatus
 
 
@@ -38,7 +38,7 @@ async def test_get_status_parses_our_payload_and_missing_is_falsy(client, fake_h
     assert status.output == {"r": 1}
     assert status.input_ == "in"
     assert status.custom_status == "cs"
-    assert status.created_time == datetime(2025, 1, 1, 12, tzinfo=timezone.utc)
+    assert status.created_time == datetime(2025, 1, 1, 12, tzinfo=UTC)
     missing = await client.get_status("nobody")
     assert not missing
 

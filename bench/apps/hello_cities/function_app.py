@@ -21,7 +21,7 @@ CITIES = ("Tokyo", "Seattle", "London", "Amsterdam", "Cairo")
 
 
 @app.activity_trigger(input_name="city")
-def SayHello(city: str) -> str:  # noqa: N802 - the activity name the benchmarks publish
+def SayHello(city: str) -> str:
     return f"Hello {city}!"
 
 

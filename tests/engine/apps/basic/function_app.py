@@ -74,7 +74,7 @@ def retrying(context: df.DurableOrchestrationContext):
     options = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=params["attempts"])
     try:
         result = yield context.call_activity_with_retry("flaky", options, params)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         return {"failed": str(err).splitlines()[0]}
     after = yield context.call_activity("say_hello", "after retry")
     return {"result": result, "after": after}
@@ -90,7 +90,7 @@ def failing(context: df.DurableOrchestrationContext):
 def catching(context: df.DurableOrchestrationContext):
     try:
         yield context.call_activity("explode", "kaboom")
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         return {"caught": str(err).splitlines()[0]}
     return {"caught": None}
 
@@ -129,7 +129,7 @@ def parent(context: df.DurableOrchestrationContext):
     generated = yield context.call_sub_orchestrator("fan_out", 3)
     try:
         yield context.call_sub_orchestrator("failing", None)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         failure = str(err).splitlines()[0]
     return {"explicit": explicit, "generated": generated, "failure": failure}
 

@@ -1,0 +1,194 @@
+"""Running activities: lease, run concurrently, write output bindings, record results in batches.
+
+Activities run concurrently (sync ones in a thread pool, async ones on the loop). Their results
+are recorded together at the start of the dispatcher's next pass, one transaction for many. A
+failed write keeps the results for a retry under the back-off policy: they are never dropped
+while the host runs; after a crash the leases are released and the activities run again (at
+least once, as in production).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from ...protocol import EventType, HistoryEvent
+from ...records import ActivityItem, ActivityOutcome
+from ...services.bindings import OutputBindings
+from ...services.clock import Clock
+from ...services.loader import Registry
+from ...services.store import Store
+from .. import history as h
+from ..executor import ActivityResult, activity_failure, run_activity
+from .policy import DispatcherOptions
+
+logger = logging.getLogger("durable_local")
+
+
+class ActivityRunner:
+    """See the module docstring. ``notify`` is called whenever a result is ready to record."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        clock: Clock,
+        bindings: OutputBindings,
+        options: DispatcherOptions,
+        notify: Callable[[], None],
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.bindings = bindings
+        self.options = options
+        self._notify = notify
+        self._pool = ThreadPoolExecutor(max_workers=max(1, options.max_activities), thread_name_prefix="activity")
+        self._running: set[asyncio.Task[None]] = set()
+        #: results not yet written
+        self._results: list[ActivityOutcome] = []
+        self._write_failures = 0
+        self._retry_at = 0.0
+        #: activities of each instance leased by this process and not yet recorded
+        self._inflight: Counter[str] = Counter()
+        #: instance -> when its episode was first put off to gather more fan-in results
+        self._deferred: dict[str, float] = {}
+        #: activities run (a benchmark figure)
+        self.runs = 0
+        #: called after results were recorded
+        self.on_commit: Callable[[], None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """True while an activity executes or a result waits to be recorded."""
+        return bool(self._running or self._results)
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    # -- starting ----------------------------------------------------------------------------
+    def start_claimed(self) -> bool:
+        """Lease as many activities as there are free slots and start them; True if any started."""
+        free = self.options.max_activities - len(self._running)
+        if free <= 0:
+            return False
+        items = self.store.claim_activities(free)
+        loop = asyncio.get_running_loop()
+        for item in items:
+            self._inflight[item.instance_id] += 1
+            task = loop.create_task(self._run(item))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        return bool(items)
+
+    def put_off(self, instance_id: str) -> bool:
+        """True while an instance with activities still running here should gather results.
+
+        Bounded by ``fan_in_window_s``, so a ``task_any`` over a fast and a slow activity still
+        sees the fast one promptly.
+        """
+        if not self._inflight.get(instance_id):
+            self._deferred.pop(instance_id, None)
+            return False
+        first = self._deferred.setdefault(instance_id, time.monotonic())
+        if time.monotonic() - first < self.options.fan_in_window_s:
+            return True
+        del self._deferred[instance_id]
+        return False
+
+    def next_due(self) -> float | None:
+        """Seconds until a fan-in window closes or a failed write may be retried (None: nothing)."""
+        due: list[float] = []
+        now = time.monotonic()
+        if self._deferred:
+            due.append(min(self._deferred.values()) + self.options.fan_in_window_s - now)
+        if self._results:
+            due.append(self._retry_at - now)
+        return max(0.0, min(due)) if due else None
+
+    # -- recording ---------------------------------------------------------------------------
+    def record_results(self) -> bool:
+        """Write the finished activities' results in one transaction; True if any were written."""
+        if not self._results or time.monotonic() < self._retry_at:
+            return False
+        batch, self._results = self._results, []
+        try:
+            stale = self.store.complete_activities(batch)
+        except Exception:
+            self._results[:0] = batch
+            delay = self.options.backoff.delay(self._write_failures)
+            self._write_failures += 1
+            self._retry_at = time.monotonic() + delay
+            logger.exception("Recording %d activity results failed; retrying in %.2fs", len(batch), delay)
+            return False
+        self._write_failures = 0
+        for item in stale:
+            logger.warning("%s: dropped the result of activity task %d: its lease was lost", item.instance_id, item.task_id)
+        for outcome in batch:
+            instance_id = outcome.item.instance_id
+            self._inflight[instance_id] -= 1
+            if self._inflight[instance_id] <= 0:
+                del self._inflight[instance_id]
+        if self.on_commit is not None:
+            self.on_commit()
+        return True
+
+    async def drain(self) -> None:
+        """Let running activities finish, record what can be recorded, release the threads."""
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        self._retry_at = 0.0
+        self.record_results()  # results not recorded now run again after the next start
+        self._pool.shutdown(wait=True)
+
+    # -- one activity ------------------------------------------------------------------------
+    async def _run(self, item: ActivityItem) -> None:
+        logging_on = logger.isEnabledFor(logging.INFO)
+        invocation = uuid.uuid4() if logging_on else None
+        if logging_on:
+            logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", item.name, invocation)
+        started = time.perf_counter()
+        event, at = await self._execute(item)
+        self.runs += 1
+        if logging_on:
+            outcome = "Failed" if event["EventType"] == EventType.TASK_FAILED else "Succeeded"
+            logger.info(
+                "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)",
+                item.name,
+                outcome,
+                invocation,
+                (time.perf_counter() - started) * 1000,
+            )
+        self._results.append(ActivityOutcome(item, event, at))
+        self._notify()
+
+    async def _execute(self, item: ActivityItem) -> tuple[HistoryEvent, datetime]:
+        """Run the activity and write its output bindings: the TaskCompleted/TaskFailed event and its time."""
+        activity = self.registry.activities.get(item.name)
+        if activity is None:
+            now = self.clock.now()
+            reason = f"The function '{item.name}' doesn't exist, is disabled, or is not an activity function."
+            return h.task_failed(now, item.task_id, reason, None), now
+        result = await run_activity(activity, item.input_json, pool=self._pool)
+        if not result.failed and result.outputs:
+            result = await self._write_outputs(item, result)
+        now = self.clock.now()
+        if result.failed:
+            return h.task_failed(now, item.task_id, result.reason or "", result.details), now
+        return h.task_completed(now, item.task_id, result.result_json), now
+
+    async def _write_outputs(self, item: ActivityItem, result: ActivityResult) -> ActivityResult:
+        """Output bindings are written after the function returns; a failure fails the invocation."""
+        activity = self.registry.activities[item.name]
+        try:
+            await self.bindings.flush(activity.outputs, result.outputs)
+        except Exception as err:  # BindingError, or a fault of the binding itself: the invocation fails
+            return activity_failure(activity.name, err)
+        return result

@@ -1,0 +1,112 @@
+"""Running one orchestration episode: fetch its messages, replay through the SDK, commit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from ...errors import StaleCompletion
+from ...protocol import TERMINAL_STATUSES
+from ...records import InstanceRecord
+from ...services.clock import Clock
+from ...services.loader import Registry
+from ...services.store import Store
+from ..actions import KnownFunctions
+from ..episode import Episode, OrchestratorReply, ReplayRequest
+from ..executor import build_context, run_orchestrator
+from .history_cache import HistoryCache
+from .policy import DispatcherOptions, Retries
+
+logger = logging.getLogger("durable_local")
+
+
+class EpisodeRunner:
+    """Runs the due episode of an instance; a store failure abandons it for a later retry."""
+
+    def __init__(self, store: Store, registry: Registry, clock: Clock, options: DispatcherOptions) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.options = options
+        self.functions = KnownFunctions(registry.activities.keys(), registry.orchestrators.keys())
+        self.cache = HistoryCache(options.history_cache_size, store.get_history_texts)
+        self.retries = Retries(options.backoff)
+        #: episodes that delivered at least one event (a benchmark figure)
+        self.episodes = 0
+        #: called after every committed episode
+        self.on_commit: Callable[[], None] | None = None
+
+    def run(self, instance_id: str) -> bool:
+        """Run one work item for ``instance_id``; True when something was committed.
+
+        Never raises: a stale commit is dropped (another writer won), anything else abandons the
+        work item, which stays queued and is retried after the back-off policy's delay.
+        """
+        try:
+            committed = self._run(instance_id)
+        except StaleCompletion as err:
+            logger.warning("%s: dropped a stale episode: %s", instance_id, err)
+            return True
+        except Exception:
+            delay = self.retries.failed(instance_id)
+            logger.exception("%s: episode abandoned; retrying in %.2fs", instance_id, delay)
+            return False
+        self.retries.succeeded(instance_id)
+        return committed
+
+    def _run(self, instance_id: str) -> bool:
+        record = self.store.get_instance(instance_id)
+        now = self.clock.now()
+        messages = self.store.fetch_messages(instance_id, now)
+        if record is None or not messages:
+            return False
+        episode = Episode(record, messages, now, self.functions)
+        for message_id, why in episode.delivery.dropped:
+            logger.info("%s: dropped message %d (%s)", instance_id, message_id, why)
+        if not episode.has_work:
+            return False
+        if episode.delivery.events:
+            self.episodes += 1
+        while (request := episode.next_replay()) is not None:
+            episode.apply_reply(self._replay(request, record))
+        commit = episode.commit()
+        try:
+            self.store.commit_episode(commit)
+        except BaseException:
+            self.cache.forget(instance_id)
+            raise
+        terminal = commit.status in TERMINAL_STATUSES
+        if terminal:
+            self.cache.forget(instance_id)
+        else:
+            execution_id = commit.new_execution_id or commit.execution_id
+            self.cache.committed(
+                instance_id, execution_id, commit.append_history, replaced=commit.new_execution_id is not None
+            )
+        if self.on_commit is not None:
+            self.on_commit()
+        if commit.append_history and terminal:
+            logger.info("%s: orchestration '%s' %s", instance_id, record.status.name, commit.status)
+        return True
+
+    def _replay(self, request: ReplayRequest, record: InstanceRecord) -> OrchestratorReply:
+        played = [] if request.fresh else self.cache.played(record)
+        context = build_context(
+            played=played,
+            new=request.new_events,
+            input_json=request.input_json,
+            instance_id=request.instance_id,
+            parent_instance_id=request.parent_instance_id,
+            timer_settings=self.options.timer_settings,
+        )
+        orchestrator = self.registry.orchestrators[request.name]
+        started = time.perf_counter()
+        reply = run_orchestrator(orchestrator.handle, context)
+        logger.debug(
+            "%s: episode replayed %d events in %.2f ms",
+            request.instance_id,
+            len(played) + len(request.new_events),
+            (time.perf_counter() - started) * 1000,
+        )
+        return reply

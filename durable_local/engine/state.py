@@ -1,0 +1,186 @@
+"""The saved bookkeeping of one orchestration execution, as typed, frozen values.
+
+It is what DTFx keeps in memory while it replays an orchestration: the action leaves recorded
+so far (to detect non-determinism), the tasks still open (the completion rule) and the retry
+chains the host drives for ``call_*_with_retry``. It is stored as JSON in the instance row;
+the JSON layout is stable so that state files written by earlier versions still load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class TaskKind(StrEnum):
+    """What an action leaf schedules; the values are the saved-state spelling."""
+
+    ACTIVITY = "activity"
+    SUB_ORCHESTRATION = "suborch"
+    TIMER = "timer"
+    ENTITY = "entity"
+    HTTP = "http"
+
+    @property
+    def description(self) -> str:
+        """How DTFx's non-determinism messages name a task of this kind."""
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    TaskKind.ACTIVITY: "an activity task",
+    TaskKind.SUB_ORCHESTRATION: "a sub-orchestration task",
+    TaskKind.TIMER: "a timer task",
+    TaskKind.ENTITY: "an entity operation",
+    TaskKind.HTTP: "a durable HTTP request",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedLeaf:
+    """An action leaf as first scheduled, at its position in the cumulative action list."""
+
+    id: int
+    kind: TaskKind
+    name: str | None
+    canceled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTask:
+    """A task whose completion the execution still waits for (DTFx ``openTasks``).
+
+    ``chain`` links an activity/sub-orchestration attempt or a retry timer to its
+    :class:`RetryChain`; ``final`` marks the zero-delay timer DTFx adds after the last failed
+    attempt; ``canceled`` a timer the orchestrator cancelled (no longer keeps it running).
+    """
+
+    kind: TaskKind
+    name: str | None = None
+    chain: int | None = None
+    retry_timer: bool = False
+    final: bool = False
+    canceled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RetryChain:
+    """One ``call_*_with_retry``: what to schedule again and how many attempts were made."""
+
+    kind: TaskKind
+    name: str
+    input: str | None
+    instance_id: str | None
+    first_retry_ms: int
+    max_attempts: int
+    attempts: int = 1
+
+    def next_attempt(self) -> RetryChain:
+        return replace(self, attempts=self.attempts + 1)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.attempts >= self.max_attempts
+
+
+@dataclass(frozen=True)
+class ExecutionState:
+    """Bookkeeping of one execution; see the module docstring."""
+
+    next_id: int = 0
+    leaves: tuple[RecordedLeaf, ...] = ()
+    open: Mapping[int, OpenTask] = field(default_factory=lambda: MappingProxyType({}))
+    chains: tuple[RetryChain, ...] = ()
+    #: ExecutionStarted.Generation: how many times the instance continued as new before this execution
+    generation: int = 0
+
+    @property
+    def has_open_tasks(self) -> bool:
+        """DTFx ``HasOpenTasks``: a cancelled timer does not count."""
+        return any(not task.canceled for task in self.open.values())
+
+    def open_task(self, task_id: int) -> OpenTask | None:
+        return self.open.get(task_id)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "next_id": self.next_id,
+                "leaves": [_leaf_json(leaf) for leaf in self.leaves],
+                "open": {str(task_id): _task_json(task) for task_id, task in self.open.items()},
+                "chains": [_chain_json(chain) for chain in self.chains],
+                "generation": self.generation,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ExecutionState:
+        if not text:
+            return cls()
+        raw = json.loads(text)
+        return cls(
+            next_id=int(raw["next_id"]),
+            leaves=tuple(
+                RecordedLeaf(int(leaf["id"]), TaskKind(leaf["kind"]), leaf.get("name"), bool(leaf.get("canceled")))
+                for leaf in raw["leaves"]
+            ),
+            open=MappingProxyType({int(key): _task_from_json(value) for key, value in raw["open"].items()}),
+            chains=tuple(_chain_from_json(chain) for chain in raw["chains"]),
+            generation=int(raw.get("generation", 0)),
+        )
+
+
+# -- JSON layout (kept as earlier versions wrote it) ---------------------------------------------
+
+
+def _leaf_json(leaf: RecordedLeaf) -> dict[str, Any]:
+    return {"id": leaf.id, "kind": str(leaf.kind), "name": leaf.name, "canceled": leaf.canceled}
+
+
+def _task_json(task: OpenTask) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": str(task.kind), "name": task.name, "chain": task.chain}
+    if task.retry_timer:
+        data["retry_timer"] = True
+        data["final"] = task.final
+    if task.canceled:
+        data["canceled"] = True
+    return data
+
+
+def _task_from_json(raw: Mapping[str, Any]) -> OpenTask:
+    return OpenTask(
+        kind=TaskKind(raw["kind"]),
+        name=raw.get("name"),
+        chain=raw.get("chain"),
+        retry_timer=bool(raw.get("retry_timer")),
+        final=bool(raw.get("final")),
+        canceled=bool(raw.get("canceled")),
+    )
+
+
+def _chain_json(chain: RetryChain) -> dict[str, Any]:
+    return {
+        "kind": str(chain.kind),
+        "name": chain.name,
+        "input": chain.input,
+        "instance_id": chain.instance_id,
+        "first_retry_ms": chain.first_retry_ms,
+        "max_attempts": chain.max_attempts,
+        "attempts": chain.attempts,
+    }
+
+
+def _chain_from_json(raw: Mapping[str, Any]) -> RetryChain:
+    return RetryChain(
+        kind=TaskKind(raw["kind"]),
+        name=raw["name"],
+        input=raw.get("input"),
+        instance_id=raw.get("instance_id"),
+        first_retry_ms=int(raw["first_retry_ms"]),
+        max_attempts=int(raw["max_attempts"]),
+        attempts=int(raw["attempts"]),
+    )

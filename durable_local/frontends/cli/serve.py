@@ -1,0 +1,95 @@
+"""``start``: run an app on the local host, with ``func start``'s banner and log format."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from .exit_codes import EXIT_API_ERROR, EXIT_OK
+
+if TYPE_CHECKING:
+    from ...host import DurableHost
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter("[%(asctime)s.%(msecs)03dZ] %(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # The storage SDKs log every HTTP request at INFO.
+    logging.getLogger("azure").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _banner(host: DurableHost, state: str, clock: str) -> str:
+    from ..http.routes import FunctionRoutes
+
+    registry = host.registry
+    urls = FunctionRoutes(registry.http, registry.host.route_prefix).urls(host.base_url)
+    rows = [(f.name, f"[{','.join(f.methods)}] {urls[f.name]}") for f in registry.http]
+    rows += [(f.function_name, "orchestrationTrigger") for f in registry.orchestrators.values()]
+    rows += [(f.function_name, "activityTrigger") for f in registry.activities.values()]
+    lines = ["", "Functions:", ""]
+    for name, what in sorted(rows):
+        lines += [f"        {name}: {what}", ""]
+    lines.append(f"Durable management API: {host.base_url}/runtime/webhooks/durabletask")
+    if host.dashboard_url:
+        lines.append(f"Dashboard: {host.dashboard_url}")
+    lines.append(f"Task hub: {host.hub_name}  State: {state}  Clock: {clock}")
+    if host.function_keys:
+        lines.append("Function keys are on: pass the master key as ?code= or x-functions-key.")
+    lines.append("Press Ctrl+C to stop.")
+    return "\n".join(lines) + "\n"
+
+
+async def serve(args: argparse.Namespace) -> int:
+    from ...composition import default_state_path, open_host
+    from ...errors import AppLoadError
+    from ...services.clock import make_clock
+    from ...services.loader import load_app
+
+    try:
+        registry = load_app(args.app)
+    except AppLoadError as err:
+        print(f"Error: {err}", file=sys.stderr)
+        return EXIT_API_ERROR
+    state = args.state or str(default_state_path(registry.app_dir))
+    keys = {"_master": args.master_key} if args.master_key else None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # not on this platform; Ctrl+C raises instead
+            pass
+    try:
+        async with open_host(
+            registry=registry,
+            state=state,
+            clock=make_clock(args.clock),
+            hub_name=args.hub,
+            host=args.host,
+            port=args.port,
+            timer_settings=not args.no_timer_settings,
+            function_keys=keys,
+        ) as host:
+            print(_banner(host, state, args.clock), flush=True)
+            await stop.wait()
+            print("Stopping: finishing in-flight work...", flush=True)
+    except OSError as err:
+        print(
+            f"Error: cannot listen on {args.host}:{args.port}: {err.strerror or err}. "
+            "Is another host running? Pick another --port.",
+            file=sys.stderr,
+        )
+        return EXIT_API_ERROR
+    finally:
+        registry.close()
+    print("Stopped.", flush=True)
+    return EXIT_OK

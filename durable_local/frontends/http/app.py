@@ -1,0 +1,129 @@
+"""The aiohttp application of one host: function routes plus the Durable management API.
+
+One catch-all route dispatches, in this order:
+
+1. ``/runtime/webhooks/durabletask/...`` — the public management API (:mod:`.management`);
+2. ``/durabletask/...`` — the same API as the SDK's ``rpcBaseUrl`` (:mod:`.client_binding`);
+3. ``/{routePrefix}/<route>`` — the app's HTTP functions (:mod:`.routes`, :mod:`.functions`),
+   404 JSON when nothing matches, 405 JSON (with ``Allow``) when only the method is wrong;
+4. ``GET /`` and ``GET /admin/host/status`` — liveness answers, as ``func start`` gives.
+
+Handlers map deliberate errors themselves; the middleware turns anything that escapes into a
+logged 500 JSON, so bad input never takes the server down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+
+from aiohttp import web
+
+from ...contracts import HostApi
+from ...services.bindings import OutputBindings
+from ...services.keys import FunctionKeys, presented_key
+from ...services.sdk_session import close_sdk_session
+from .client_binding import RPC_PATH, WEBHOOK_PATH
+from .functions import FunctionInvoker
+from .management import ManagementApi
+from .responses import error_response, json_response
+from .routes import FunctionRoutes, RouteMatch
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HOST_KEY = web.AppKey("durable_local_host", HostApi)
+
+
+@web.middleware
+async def _unexpected_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("Unhandled error answering %s %s", request.method, request.rel_url.path)
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            "Something went wrong while processing your request",
+            "The local host hit an unexpected error; see its log for the traceback.",
+        )
+
+
+def _under(path: str, base: str) -> bool:
+    lowered = path.lower()
+    return lowered == base or lowered.startswith(base + "/")
+
+
+class RequestRouter:
+    """The catch-all handler (:meth:`dispatch`); holds the compiled routes and the two APIs."""
+
+    def __init__(self, host: HostApi, bindings: OutputBindings | None = None) -> None:
+        self.host = host
+        self.keys = FunctionKeys(host.function_keys)
+        self.routes = FunctionRoutes(host.registry.http, host.registry.host.route_prefix)
+        self.functions = FunctionInvoker(host, self.keys, bindings or OutputBindings())
+        self.management = ManagementApi(host, self.keys)
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.rel_url.raw_path
+        if _under(path, WEBHOOK_PATH):
+            return await self.management.handle(request, WEBHOOK_PATH, rpc=False)
+        if _under(path, RPC_PATH):
+            return await self.management.handle(request, RPC_PATH, rpc=True)
+        found = self.routes.resolve(path, request.method)
+        if isinstance(found, RouteMatch):
+            presented = presented_key(request)
+            if not self.keys.allows_function(found.function.auth_level, presented):
+                return error_response(
+                    HTTPStatus.UNAUTHORIZED,
+                    f"Function '{found.function.name}' requires a {found.function.auth_level} key: pass it as "
+                    "the 'code' query parameter or the x-functions-key header.",
+                    exception_type="Unauthorized",
+                )
+            return await self.functions.invoke(found.function, request, found.values)
+        if found:
+            return error_response(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                f"{request.method} is not allowed on {request.rel_url.path}; allowed: {', '.join(found)}.",
+                exception_type="MethodNotAllowed",
+                headers={"Allow": ", ".join(found)},
+            )
+        if request.method == "GET" and path == "/":
+            return web.Response(text="durable_local: your Functions app is up and running.\n")
+        if request.method == "GET" and path.lower() == "/admin/host/status":
+            return json_response({"state": "Running", "hubName": self.host.hub_name})
+        return error_response(
+            HTTPStatus.NOT_FOUND,
+            f"No function or API answers {request.method} {request.rel_url.path}.",
+            exception_type="NotFound",
+        )
+
+
+async def _close_sdk_session(app: web.Application) -> None:
+    await close_sdk_session()
+
+
+def create_app(host: HostApi, *, bindings: OutputBindings | None = None) -> web.Application:
+    """The aiohttp application serving ``host``'s functions and management API.
+
+    ``host.base_url`` is read per request, so it may be set after the site starts listening.
+    Raises ``AppLoadError`` for a function whose route template cannot be compiled. On cleanup
+    the SDK client's shared session is closed (HTTP functions run on this server's loop).
+    """
+    router = RequestRouter(host, bindings)
+    # Long request lines (10,000-character instance ids) reach the handlers, which answer with
+    # the JSON errors instead of aiohttp's plain-text 400.
+    app = web.Application(
+        middlewares=[_unexpected_errors], client_max_size=100 * 1024**2, handler_args={"max_line_size": 65536}
+    )
+    app[HOST_KEY] = host
+    # [\s\S]: a path may hold an encoded newline (%0A); it still deserves a JSON answer.
+    app.router.add_route("*", r"/{path:[\s\S]*}", router.dispatch)
+    app.on_cleanup.append(_close_sdk_session)
+    return app

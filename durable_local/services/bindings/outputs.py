@@ -1,0 +1,209 @@
+"""Output bindings the local host writes itself: Azure Storage queues and tables.
+
+A function declares ``@app.queue_output(arg_name="msg", queue_name="q", connection="...")`` or
+``@app.table_output(...)``; the worker passes it a ``func.Out`` and the Functions host writes
+whatever was ``set`` after the function returns. :class:`OutputBindings` plays the host's part:
+:meth:`~OutputBindings.flush` writes the values with the official SDKs (``azure-storage-queue``,
+``azure-data-tables``).
+
+Behaviour mirrored from the Functions storage extensions:
+
+* the connection setting is resolved by :mod:`.connections`;
+* the queue or table is created when missing;
+* queue messages are Base64-encoded (the Functions queue binding's default ``messageEncoding``),
+  one message per ``str``/``bytes`` value and one per item of a list;
+* table values are JSON (``str``) or dicts, one entity or a list of them; ``PartitionKey`` and
+  ``RowKey`` come from the entity or from the binding's ``partitionKey``/``rowKey``; entities are
+  upserted (replace), as the Azure.Data.Tables-based extension does.
+
+Any failure (no setting, malformed value, storage unreachable, SDK error) raises
+:class:`~durable_local.errors.BindingError` naming the binding, the queue/table and the setting —
+never the connection string — so the invocation fails (an activity's failure reaches the
+orchestrator as TaskFailed). Clients use short timeouts and one retry: an unreachable Azurite
+fails in seconds. Clients are cached per (connection string, queue/table).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import azure.functions as func
+from azure.core.exceptions import AzureError, ResourceExistsError
+
+from ...errors import BindingError
+from ..loader import OutputBinding
+from .connections import DEFAULT_CONNECTION_SETTING, resolve_connection_string
+
+logger = logging.getLogger(__name__)
+
+#: Seconds to wait for a TCP connection / a response; storage errors are retried once.
+CONNECTION_TIMEOUT = 3
+READ_TIMEOUT = 10
+
+
+def _endpoint(url: str) -> str:
+    """A client URL without its query string (a SAS token must never reach a message)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text[:300]
+
+
+def queue_messages(value: Any) -> list[str]:
+    """The Base64 message texts for an ``Out`` value, as the Functions queue binding writes them."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    messages = []
+    for item in items:
+        if isinstance(item, func.QueueMessage):
+            item = item.get_body()
+        if isinstance(item, str):
+            item = item.encode("utf-8")
+        if not isinstance(item, (bytes, bytearray)):
+            raise TypeError(
+                f"a queue message must be str, bytes or func.QueueMessage (or a list of them), "
+                f"not {type(item).__name__}; serialize it first, e.g. json.dumps(value)"
+            )
+        # Same bytes as azure.storage.queue.TextBase64EncodePolicy for text.
+        messages.append(base64.b64encode(bytes(item)).decode("ascii"))
+    return messages
+
+
+def table_entities(value: Any, binding: OutputBinding) -> list[dict[str, Any]]:
+    """The entities for an ``Out`` value: JSON text or dicts, one or a list."""
+    if isinstance(value, (str, bytes)):
+        try:
+            value = json.loads(value)
+        except ValueError as err:
+            raise TypeError(f"table output must be JSON: {err}") from err
+    rows = value if isinstance(value, list) else [value]
+    entities = []
+    for row in rows:
+        if not isinstance(row, dict):
+            raise TypeError(f"a table entity must be a JSON object, not {type(row).__name__}")
+        entity = dict(row)
+        for key, setting in (("PartitionKey", "partitionKey"), ("RowKey", "rowKey")):
+            if entity.get(key) is None and binding.settings.get(setting) is not None:
+                entity[key] = binding.settings[setting]
+            if entity.get(key) is None:
+                raise TypeError(f"the entity has no {key} and the binding sets no '{setting}'")
+            entity[key] = str(entity[key])
+        entities.append(entity)
+    return entities
+
+
+class OutputBindings:
+    """Prepares ``func.Out`` objects and writes their values after an invocation."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = environ if environ is not None else os.environ
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    async def flush(self, outputs: tuple[OutputBinding, ...], values: Mapping[str, Any]) -> None:
+        """Write the value set on each output (by parameter name); raise :class:`BindingError` on the first failure.
+
+        Storage calls are blocking SDK calls and run in a worker thread.
+        """
+        for binding in outputs:
+            value = values.get(binding.name)
+            if value is None:
+                continue
+            await asyncio.to_thread(self._write, binding, value)
+
+    def _write(self, binding: OutputBinding, value: Any) -> None:
+        setting = binding.settings.get("connection") or DEFAULT_CONNECTION_SETTING
+        kind = binding.type
+        target = str(binding.settings.get("queueName" if kind == "queue" else "tableName") or "")
+        context = f"Output binding '{binding.name}' ({kind} '{target}', connection setting '{setting}')"
+        client = None
+        try:
+            if kind not in ("queue", "table"):
+                raise TypeError(f"binding type '{kind}' is not supported by the local host")
+            connection_string = resolve_connection_string(setting, self._environ)
+            if kind == "queue":
+                messages = queue_messages(value)
+                client = self._client(kind, connection_string, target)
+                self._ready(kind, connection_string, target, client)
+                for message in messages:
+                    client.send_message(message)
+                logger.info("%s: wrote %d message(s)", context, len(messages))
+            else:
+                entities = table_entities(value, binding)
+                client = self._client(kind, connection_string, target)
+                self._ready(kind, connection_string, target, client)
+                for entity in entities:
+                    client.upsert_entity(entity)
+                logger.info("%s: wrote %d entity(ies)", context, len(entities))
+        except (BindingError, TypeError) as err:
+            raise BindingError(f"{context} failed: {err}") from err
+        except ValueError as err:  # malformed connection string, invalid queue or table name
+            raise BindingError(f"{context} failed: {_short(err)}") from err
+        except AzureError as err:
+            self._forget(kind, target)
+            where = _endpoint(client.url) if client is not None else "the storage service"
+            raise BindingError(f"{context} failed: could not write to {where}: {_short(err)}") from err
+
+    def _forget(self, kind: str, target: str) -> None:
+        """Drop cached clients of a failing target, so the next call re-creates the queue/table."""
+        with self._lock:
+            for key in [k for k in self._clients if k[0] == kind and k[2] == target]:
+                del self._clients[key]
+
+    def _client(self, kind: str, connection_string: str, name: str) -> Any:
+        """A cached client, or a new one (no I/O yet: :meth:`_ready` creates the queue/table)."""
+        with self._lock:
+            client = self._clients.get((kind, connection_string, name))
+        if client is None:
+            make = _make_queue_client if kind == "queue" else _make_table_client
+            client = make(connection_string, name)
+        return client
+
+    def _ready(self, kind: str, connection_string: str, name: str, client: Any) -> None:
+        """Create the queue/table of a client not used yet (the bindings do too), then cache it."""
+        key = (kind, connection_string, name)
+        with self._lock:
+            if self._clients.get(key) is client:
+                return
+        try:
+            client.create_queue() if kind == "queue" else client.create_table()
+        except ResourceExistsError:
+            pass
+        with self._lock:
+            self._clients[key] = client
+
+
+def _make_queue_client(connection_string: str, queue: str) -> Any:
+    from azure.storage.queue import LinearRetry, QueueClient
+
+    return QueueClient.from_connection_string(
+        connection_string,
+        queue,
+        # backoff is seconds passed to time.sleep; the SDK annotates it int but takes a float
+        retry_policy=LinearRetry(backoff=0.5, random_jitter_range=0, retry_total=1),  # type: ignore[arg-type]
+        connection_timeout=CONNECTION_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+    )
+
+
+def _make_table_client(connection_string: str, table: str) -> Any:
+    from azure.data.tables import TableClient
+
+    return TableClient.from_connection_string(
+        connection_string,
+        table_name=table,
+        retry_total=1,
+        retry_backoff_factor=0.5,
+        connection_timeout=CONNECTION_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+    )

@@ -1,0 +1,24 @@
+"""Loading a Functions app: its configuration, its functions, and the process changes it needs.
+
+* :mod:`.config` reads host.json and local.settings.json;
+* :mod:`.environment` makes (and undoes) the process-wide changes an imported app needs;
+* :mod:`.indexing` imports ``function_app.py`` and indexes its functions;
+* :mod:`.functions` is the resulting function model (:class:`Registry`).
+"""
+
+from .config import HostConfig, read_host_config, read_local_settings
+from .functions import ActivityFunction, HttpFunction, OrchestratorFunction, OutputBinding, Registry
+from .indexing import SUPPORTED_OUTPUT_BINDINGS, load_app
+
+__all__ = [
+    "SUPPORTED_OUTPUT_BINDINGS",
+    "ActivityFunction",
+    "HostConfig",
+    "HttpFunction",
+    "OrchestratorFunction",
+    "OutputBinding",
+    "Registry",
+    "load_app",
+    "read_host_config",
+    "read_local_settings",
+]

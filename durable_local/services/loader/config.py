@@ -1,0 +1,59 @@
+"""The app's configuration files: host.json and local.settings.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...errors import AppLoadError
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """The parts of host.json the local host honours."""
+
+    route_prefix: str = "api"
+    hub_name: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def durable(self) -> dict[str, Any]:
+        """``extensions.durableTask`` (empty when absent)."""
+        extensions = self.raw.get("extensions") or {}
+        durable = extensions.get("durableTask") or {}
+        return durable if isinstance(durable, dict) else {}
+
+
+def read_host_config(app_dir: Path) -> HostConfig:
+    """Parse host.json; a malformed file is an :class:`AppLoadError` naming it."""
+    path = app_dir / "host.json"
+    if not path.exists():
+        return HostConfig()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise AppLoadError(f"{path} is not valid JSON: {err}") from err
+    if not isinstance(raw, dict):
+        raise AppLoadError(f"{path} must hold a JSON object")
+    extensions = raw.get("extensions") or {}
+    http = extensions.get("http") or {}
+    durable = extensions.get("durableTask") or {}
+    prefix = http.get("routePrefix", "api")
+    return HostConfig(route_prefix=str(prefix).strip("/"), hub_name=durable.get("hubName"), raw=raw)
+
+
+def read_local_settings(app_dir: Path) -> dict[str, str]:
+    """``local.settings.json`` ``Values`` as strings (empty without the file).
+
+    A malformed file is an :class:`AppLoadError` naming it.
+    """
+    path = app_dir / "local.settings.json"
+    if not path.exists():
+        return {}
+    try:
+        values = json.loads(path.read_text(encoding="utf-8")).get("Values") or {}
+        return {str(key): str(value) for key, value in values.items()}
+    except (OSError, ValueError, AttributeError) as err:
+        raise AppLoadError(f"{path} is not valid JSON: {err}") from err

@@ -1,0 +1,105 @@
+"""The function model of a loaded app: what the host needs to know about each function.
+
+Values only: :mod:`.indexing` builds them from ``app.get_functions()``, the engine and the HTTP
+front-end read them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from .config import HostConfig
+
+if TYPE_CHECKING:
+    from .environment import AppEnvironment
+
+
+@dataclass(frozen=True)
+class OutputBinding:
+    """An output binding declared on a function (``queue_output``, ``table_output``)."""
+
+    name: str
+    type: str
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OrchestratorFunction:
+    """An orchestrator, registered under the trigger's ``orchestration`` name or the function name."""
+
+    name: str
+    function_name: str
+    handle: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class ActivityFunction:
+    """An activity: ``fn(**{input_name: value, <output binding>: Out})``."""
+
+    name: str
+    function_name: str
+    fn: Callable[..., Any]
+    input_name: str
+    outputs: tuple[OutputBinding, ...] = ()
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.fn)
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    """An HTTP-triggered function and what the host must pass it."""
+
+    name: str
+    fn: Callable[..., Any]
+    route: str
+    methods: tuple[str, ...]
+    auth_level: str
+    request_name: str
+    client_name: str | None = None
+    outputs: tuple[OutputBinding, ...] = ()
+    returns_http: bool = True
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.fn)
+
+
+@dataclass
+class Registry:
+    """Every function of a loaded app, by role. :meth:`close` unloads the app's modules."""
+
+    app_dir: Path
+    orchestrators: dict[str, OrchestratorFunction] = field(default_factory=dict)
+    activities: dict[str, ActivityFunction] = field(default_factory=dict)
+    http: list[HttpFunction] = field(default_factory=list)
+    host: HostConfig = field(default_factory=HostConfig)
+    #: the imported function_app module
+    module: ModuleType | None = None
+    #: the process-wide changes made while the app is loaded (None: nothing to undo)
+    environment: AppEnvironment | None = field(default=None, repr=False)
+
+    def describe(self) -> list[tuple[str, str]]:
+        """``(function name, kind)`` pairs in a stable order, for start-up banners."""
+        rows = [(f.name, f"orchestrationTrigger ({n})") for n, f in self.orchestrators.items()]
+        rows += [(f.name, "activityTrigger") for f in self.activities.values()]
+        rows += [(f.name, f"[{','.join(f.methods)}] {f.route}") for f in self.http]
+        return sorted(rows)
+
+    def close(self) -> None:
+        """Undo what loading the app changed in this process (modules, ``sys.path``, environment)."""
+        if self.environment is not None:
+            self.environment.close()
+            self.environment = None
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
