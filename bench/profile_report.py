@@ -29,15 +29,15 @@ AREAS = (
     ("SDK replay (Orchestrator.handle)", "_timed.<locals>.timed"),
     ("host: store (store/sqlite.py)", "store/sqlite.py"),
     ("host: executor.build_context", "build_context (executor.py"),
-    ("host: runtime_state", "runtime_state.py"),
+    ("host: engine core (episode, actions, delivery, state)", "engine/"),
     ("host: history event factories", "(history.py:"),
     ("host: executor.run_activity (thread hop, df_dumps)", "run_activity (executor.py"),
-    ("host: HTTP (aiohttp, durable_local/http)", "aiohttp/"),
-    ("host: dispatcher (own code)", "dispatcher.py"),
+    ("host: HTTP (aiohttp, durable_local/frontends/http)", "aiohttp/"),
+    ("host: dispatcher (own code)", "dispatch/"),
     ("start-up (imports)", "<module>"),
 )
 IDLE_LEAVES = ("_worker (concurrent/futures/thread.py:81", "select (selectors.py", "EpollSelector.select")
-HOST_FILES = ("dispatcher.py", "executor.py", "runtime_state.py", "(history.py:", "store/sqlite.py", "host.py", "bindings.py", "http/")
+HOST_FILES = ("durable_local/engine/", "store/sqlite.py", "host.py", "services/bindings/", "frontends/http/")
 
 
 def _name(frame: str) -> str:
