@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .engine.dispatch import Dispatcher, DispatcherOptions
+from .engine.entities import DEFAULT_BATCH_SIZE as DEFAULT_ENTITY_BATCH_SIZE
 from .frontends.dashboard import DASHBOARD_PATH, setup_dashboard
 from .frontends.http import create_app
 from .host import DurableHost
@@ -55,19 +56,21 @@ def create_host(
     (ext: ``DurableTaskOptions``).
     """
     clock = clock or SystemClock()
-    limit = max_activities or int(registry.host.durable.get("maxConcurrentActivityFunctions") or 10)
-    dispatcher = Dispatcher(
-        store,
-        registry,
-        clock,
-        bindings if bindings is not None else OutputBindings(),
-        DispatcherOptions(max_activities=limit, timer_settings=timer_settings),
+    durable = registry.host.durable
+    limit = max_activities or int(durable.get("maxConcurrentActivityFunctions") or 10)
+    hub = hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB
+    options = DispatcherOptions(
+        max_activities=limit,
+        timer_settings=timer_settings,
+        entity_batch_size=int(durable.get("maxEntityOperationBatchSize") or DEFAULT_ENTITY_BATCH_SIZE),
+        hub_name=hub,
     )
+    dispatcher = Dispatcher(store, registry, clock, bindings if bindings is not None else OutputBindings(), options)
     return DurableHost(
         registry,
         store,
         clock,
-        hub_name=hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB,
+        hub_name=hub,
         dispatcher=dispatcher,
         function_keys=function_keys,
     )

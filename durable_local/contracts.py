@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from .engine.entities import EntityId
 from .instances import InstanceQuery, InstanceStatus
 from .protocol import HistoryEvent
+from .records import EntityOperationRecord, EntityQuery, EntityRecord
 from .services.clock import TimeSource
 from .services.loader import Registry
 
@@ -78,6 +80,22 @@ class HostApi(Protocol):
 
     async def delete_task_hub(self) -> None:
         """Delete every instance of the hub."""
+
+    async def signal_entity(self, entity: EntityId, operation: str, input_text: str | None) -> None:
+        """Queue a one-way entity operation (``input_text``: the request's JSON text input, or None).
+        Raises ``EntityFunctionNotFound``, ``InvalidInstanceId``."""
+
+    async def read_entity(self, entity: EntityId) -> EntityRecord | None:
+        """The entity if it has a stored state, else None."""
+
+    async def list_entities(self, query: EntityQuery) -> tuple[list[EntityRecord], str | None]:
+        """A page of entities and the continuation token of the next one. Raises ``ClientRequestError``."""
+
+    async def entity_operations(self, entity: EntityId, limit: int = 20) -> list[EntityOperationRecord]:
+        """The entity's most recent operations, newest first."""
+
+    async def clean_entity_storage(self) -> int:
+        """Remove entities that do not exist and have nothing queued; returns how many."""
 
     async def changed(self, timeout: float) -> None:
         """Return after the next committed change, or after ``timeout`` seconds."""

@@ -8,6 +8,7 @@
     ├── ClientRequestError               a management call the caller got wrong  -> HTTP 400
     │   ├── OrchestratorNotFound         no orchestrator of that name             -> 400
     │   ├── InvalidInstanceId            id breaks the extension's id rules      -> 400
+    │   ├── EntityFunctionNotFound       no entity of that name                   -> 400
     │   └── NotSupportedError            a feature the local host leaves out     -> 501 / CLI error
     ├── InstanceNotFound                 no such instance                         -> 404
     ├── InstanceAlreadyExists            a running instance holds that id        -> 409 (the extension: 500)
@@ -60,7 +61,18 @@ class OrchestratorNotFound(ClientRequestError):
 
 
 class InvalidInstanceId(ClientRequestError):
-    """An instance id that the extension would reject."""
+    """An instance id (or entity key) that the extension would reject."""
+
+
+class EntityFunctionNotFound(ClientRequestError):
+    """No entity function with the requested name is registered (the extension answers 400)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        names = ", ".join(f"'{n}'" for n in sorted(known))
+        info = f"The following are the known entity functions: {names}." if names else "No entity functions are currently registered!"
+        # Wording of ext DurableTaskExtension.ThrowIfFunctionDoesNotExist.
+        super().__init__(f"The function '{name}' doesn't exist, is disabled, or is not an entity function. Additional info: {info}")
 
 
 class NotSupportedError(ClientRequestError):

@@ -8,20 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 
+from .engine import entities
 from .engine import history as h
 from .engine.dispatch import Dispatcher
-from .errors import InstanceGone, InstanceNotFound, NotSupportedError, OrchestratorNotFound
+from .engine.entities import EntityId
+from .errors import (
+    EntityFunctionNotFound,
+    InstanceGone,
+    InstanceNotFound,
+    InvalidInstanceId,
+    NotSupportedError,
+    OrchestratorNotFound,
+)
 from .instances import InstanceQuery, InstanceStatus, validate_instance_id
 from .protocol import EventType, HistoryEvent, RuntimeStatus
-from .records import OutboundMessage
+from .records import EntityOperationRecord, EntityQuery, EntityRecord, OutboundMessage
 from .services.clock import Clock
 from .services.loader import Registry
 from .services.store import Store
 
 logger = logging.getLogger("durable_local")
+
+#: ext DurableClient.SignalEntityAsyncInternal: entity keys may not hold these.
+_FORBIDDEN_KEY_CHARS = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
 
 
 class DurableHost:
@@ -138,6 +151,53 @@ class DurableHost:
     async def delete_task_hub(self) -> None:
         count = self.store.purge_many(InstanceQuery())
         logger.info("Deleted task hub '%s' (%d instances)", self.hub_name, count)
+
+    # -- entities ----------------------------------------------------------------------------
+    async def signal_entity(self, entity: EntityId, operation: str, input_text: str | None) -> None:
+        """Queue a one-way operation for ``entity`` (ext ``DurableClient.SignalEntityAsync``).
+
+        ``input_text`` is the operation input as the extension stores it (``RequestMessage``'s
+        ``input``: JSON text), or None. Raises :class:`EntityFunctionNotFound` for an unknown
+        entity name and :class:`InvalidInstanceId` for a key the extension refuses.
+        """
+        if entity.name not in self.registry.entities:
+            raise EntityFunctionNotFound(entity.name, list(self.registry.entities))
+        if _FORBIDDEN_KEY_CHARS.search(entity.key):
+            raise InvalidInstanceId("Entity keys must not contain /, \\, #, ?, or control characters.")
+        now = self.clock.now()
+        # Client messages bypass the message sorter: random id, Timestamp DateTime.MinValue.
+        request = entities.request_message(
+            operation=operation, input_text=input_text, request_id=str(uuid.uuid4()), signal=True
+        )
+        self.store.enqueue(
+            OutboundMessage(entity.instance_id, None, entities.request_event(now, request), now, auto_start=True)
+        )
+        logger.info("%s: signalled operation '%s'", entity.instance_id, operation)
+        self.dispatcher.notify()
+
+    async def read_entity(self, entity: EntityId) -> EntityRecord | None:
+        """The entity as its last batch left it, or None when no batch has run for it.
+
+        As on Azure Storage (ext ``ReadEntityStateAsync`` over DTFx's native entity queries), an
+        entity counts as readable while it has a stored state, and an entity deleted with
+        ``destruct_on_exit`` keeps the state text ``null``: it reads as existing with state null.
+        """
+        record = self.store.get_entity(entity.instance_id)
+        return record if record is not None and record.state is not None else None
+
+    async def list_entities(self, query: EntityQuery) -> tuple[list[EntityRecord], str | None]:
+        return self.store.list_entities(query)
+
+    async def entity_operations(self, entity: EntityId, limit: int = 20) -> list[EntityOperationRecord]:
+        """The entity's most recent operations, newest first (the dashboard's view)."""
+        return self.store.entity_operations(entity.instance_id, limit)
+
+    async def clean_entity_storage(self) -> int:
+        """Remove entities that do not exist and have nothing queued (ext ``CleanEntityStorageAsync``'s
+        ``removeEmptyEntities``; the local store delivers in order, so no reorder window applies)."""
+        removed = self.store.remove_empty_entities()
+        logger.info("Removed %d empty entities", removed)
+        return removed
 
     # -- waiting (tests, wait-for-completion) -------------------------------------------------
     async def wait_for_status(self, instance_id: str, statuses: set[RuntimeStatus], timeout: float) -> InstanceStatus:

@@ -14,17 +14,19 @@ MAX_INSTANCE_ID_LENGTH = 256
 _FORBIDDEN_ID_CHARS = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
 
 
-def validate_instance_id(instance_id: str) -> str:
+def validate_instance_id(instance_id: str, *, starting: bool = True) -> str:
     """Return ``instance_id`` or raise :class:`InvalidInstanceId` as the extension would.
 
     Rules from ``DurableClient.ValidateInstanceId``: not empty, at most 256 characters, no
     leading ``@`` (reserved for entities), none of ``/ \\ # ?`` and no control characters.
+    ``starting=False`` is for looking an instance up: entity instances (``@name@key``) are
+    instances too, so the ``@`` rule, which guards new orchestrations only, does not apply.
     """
     if not instance_id:
         raise InvalidInstanceId("Instance ID must not be empty.")
     if len(instance_id) > MAX_INSTANCE_ID_LENGTH:
         raise InvalidInstanceId(f"Instance ID length must not exceed {MAX_INSTANCE_ID_LENGTH} characters.")
-    if instance_id.startswith("@"):
+    if starting and instance_id.startswith("@"):
         raise InvalidInstanceId(f"Orchestration instance ids must not start with @: '{instance_id[:50]}'")
     if _FORBIDDEN_ID_CHARS.search(instance_id):
         raise InvalidInstanceId(

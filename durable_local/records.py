@@ -59,6 +59,9 @@ class OutboundMessage:
     event: HistoryEvent
     visible_at: datetime
     timer_id: int | None = None
+    #: create the target instance (Running, named after its id) if it does not exist yet: an
+    #: entity comes into being with its first message (DTFx ``Entities.AutoStart``)
+    auto_start: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,67 @@ class ChildStart:
     parent: ParentRef
     start: HistoryEvent
     on_conflict: OutboundMessage
+
+
+@dataclass(frozen=True, slots=True)
+class EntityOperationRecord:
+    """One operation of an entity batch, as the dashboard's "recent operations" shows it."""
+
+    at: datetime
+    operation: str
+    #: the calling orchestration's instance id, or None for a client signal
+    caller: str | None
+    signal: bool
+    succeeded: bool
+    #: the operation's result (JSON text) or its error message
+    result: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRecord:
+    """An entity as stored: whether it exists and its state (the JSON text its function returned)."""
+
+    instance_id: str
+    name: str
+    key: str
+    exists: bool
+    state: str | None
+    last_operation_at: datetime
+
+
+@dataclass(frozen=True)
+class EntityQuery:
+    """Filters of an entity listing (all optional, combined with AND)."""
+
+    #: instance id prefix, ``@name@`` for one entity name
+    instance_id_prefix: str | None = None
+    last_operation_from: datetime | None = None
+    last_operation_to: datetime | None = None
+    #: only entities whose function reported them existing
+    require_exists: bool = False
+    #: only entities with a stored state (deleted ones keep the text "null")
+    require_state: bool = False
+    top: int | None = None
+    continuation_token: str | None = None
+
+
+@dataclass(frozen=True)
+class EntityBatchCommit:
+    """One entity batch's changes, applied atomically by ``Store.commit_entity_batch``.
+
+    ``entity`` is the entity's new row. ``input`` and ``custom_status`` are its instance row's new
+    values (the extension keeps an entity's scheduler state as the input of its instance and its
+    status as custom status, which the status API shows).
+    """
+
+    entity: EntityRecord
+    input: str
+    custom_status: str
+    consumed: tuple[int, ...]
+    #: responses to callers and signals to other entities
+    messages: tuple[OutboundMessage, ...]
+    operations: tuple[EntityOperationRecord, ...]
 
 
 @dataclass(frozen=True)

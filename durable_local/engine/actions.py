@@ -26,8 +26,8 @@ from typing import Any
 
 from ..protocol import ActionType, EventType, HistoryEvent
 from ..records import ActivityWork, ChildStart, OutboundMessage, ParentRef
+from . import entities, nondeterminism
 from . import history as h
-from . import nondeterminism
 from .state import ExecutionState, OpenTask, RecordedLeaf, RetryChain, TaskKind
 
 #: ``MessagePayloadDataConverter.Serialize(value, maxSizeInKB: 16)`` as used by SetCustomStatus.
@@ -56,6 +56,8 @@ class KnownFunctions:
 
     activities: Collection[str]
     orchestrators: Collection[str]
+    #: entity names, lowercased
+    entities: Collection[str] = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ class Scheduled:
 
     history: tuple[HistoryEvent, ...] = ()
     activities: tuple[ActivityWork, ...] = ()
-    timers: tuple[OutboundMessage, ...] = ()
+    #: timers (to this instance) and entity requests
+    messages: tuple[OutboundMessage, ...] = ()
     canceled_timers: tuple[int, ...] = ()
     children: tuple[ChildStart, ...] = ()
 
@@ -119,7 +122,7 @@ class ActionRecorder:
         self._new_id = new_id
         self._history: list[HistoryEvent] = []
         self._activities: list[ActivityWork] = []
-        self._timers: list[OutboundMessage] = []
+        self._messages: list[OutboundMessage] = []
         self._canceled: list[int] = []
         self._children: list[ChildStart] = []
 
@@ -135,7 +138,7 @@ class ActionRecorder:
 
     def scheduled(self) -> Scheduled:
         return Scheduled(
-            tuple(self._history), tuple(self._activities), tuple(self._timers), tuple(self._canceled), tuple(self._children)
+            tuple(self._history), tuple(self._activities), tuple(self._messages), tuple(self._canceled), tuple(self._children)
         )
 
     @property
@@ -146,7 +149,7 @@ class ActionRecorder:
         """Forget the work this episode would start (the execution is failing instead)."""
         self._history.clear()
         self._activities.clear()
-        self._timers.clear()
+        self._messages.clear()
         self._children.clear()
 
     # -- events delivered this episode -------------------------------------------------------
@@ -221,7 +224,8 @@ class ActionRecorder:
     def _schedule_new(self, kind: ActionType, action: dict[str, Any]) -> None:
         leaf_kind = _LEAF_KINDS.get(kind)
         if leaf_kind is TaskKind.ENTITY:
-            raise UnsupportedAction("Durable entities are not supported by the local Durable host yet")
+            self._send_entity_request(action, signal=kind is ActionType.SIGNAL_ENTITY)
+            return
         if leaf_kind is TaskKind.HTTP:
             raise UnsupportedAction("call_http is not supported by the local Durable host yet")
         if leaf_kind is None:
@@ -275,6 +279,38 @@ class ActionRecorder:
         self._history.append(h.sub_orchestration_created(self.now, task_id, name, instance_id, stored_input))
         self._children.append(self._child(task_id, name, instance_id, stored_input))
 
+    def _send_entity_request(self, action: dict[str, Any], *, signal: bool) -> None:
+        """CallEntity / SignalEntity: an EventSent in history and the request to the entity.
+
+        ext ``DurableOrchestrationContext.CallDurableTaskFunctionAsync``: the target must be a
+        known entity (``ThrowIfFunctionDoesNotExist``), the request id comes from ``NewGuid``
+        (deterministic, counted per execution), and DTFx ``SendEvent`` takes the next sequence id.
+        A call is not an open task for the completion rule; its response is an external event
+        the SDK matches by the request id it reads back from the EventSent.
+        """
+        target = entities.EntityId.parse(str(action.get("instanceId")))
+        if target.name not in self.functions.entities:
+            raise UnsupportedAction(_missing_entity(target.name, self.functions.entities))
+        guid_counter = sum(1 for leaf in self._leaves if leaf.kind is TaskKind.ENTITY)
+        task_id = self._take_id()
+        self._leaves.append(RecordedLeaf(task_id, TaskKind.ENTITY, target.instance_id))
+        request_id = entities.deterministic_guid(self.instance_id, self.now, guid_counter)
+        input_text = action.get("input")
+        request = entities.request_message(
+            operation=str(action.get("operation") or ""),
+            # RequestMessage.SetInput: the SDK's JSON text is a .NET string, serialized once more
+            input_text=json.dumps(input_text) if input_text is not None else None,
+            request_id=request_id,
+            signal=signal,
+            parent=self.instance_id,
+            parent_execution=self.execution_id,
+            timestamp=entities.newtonsoft_time(self.now),
+        )
+        self._history.append(h.event_sent(self.now, task_id, target.instance_id, entities.REQUEST_EVENT, request))
+        self._messages.append(
+            OutboundMessage(target.instance_id, None, entities.request_event(self.now, request), self.now, auto_start=True)
+        )
+
     def _child(self, task_id: int, name: str, instance_id: str, input_json: str | None) -> ChildStart:
         parent = ParentRef(self.instance_id, self.execution_id, task_id)
         execution_id = self._new_id()
@@ -299,7 +335,7 @@ class ActionRecorder:
     def _add_timer(self, timer_id: int, fire_at: datetime) -> None:
         self._history.append(h.timer_created(self.now, timer_id, fire_at))
         fired = h.timer_fired(fire_at, timer_id, fire_at)
-        self._timers.append(OutboundMessage(self.instance_id, self.execution_id, fired, fire_at, timer_id=timer_id))
+        self._messages.append(OutboundMessage(self.instance_id, self.execution_id, fired, fire_at, timer_id=timer_id))
 
     def _take_id(self) -> int:
         task_id = self._next_id
@@ -323,6 +359,14 @@ def custom_status_json(reply: dict[str, Any]) -> str | None:
             f"The current payload size is {size / 1024:.2f} KB."
         )
     return text
+
+
+def _missing_entity(name: str, known: Collection[str]) -> str:
+    # ext DurableTaskExtension.ThrowIfFunctionDoesNotExist (the "no functions" branch tests the
+    # orchestrator list there; the wording is kept, the check is the entity list's).
+    names = ", ".join(f"'{n}'" for n in sorted(known))
+    info = f"The following are the known entity functions: {names}." if names else "No entity functions are currently registered!"
+    return f"The function '{name}' doesn't exist, is disabled, or is not an entity function. Additional info: {info}"
 
 
 def _missing_function(name: str, kind: str) -> str:

@@ -172,7 +172,7 @@ class Episode:
                 failure = {"ErrorMessage": result.failure} if result.failure else None
                 tail.append(h.execution_completed(self.now, result.status, result.output, failure))
             tail.append(h.orchestrator_completed(self.now))
-        messages: list[OutboundMessage] = list(result.scheduled.timers)
+        messages: list[OutboundMessage] = list(result.scheduled.messages)
         parent = self.record.parent
         if terminal and parent is not None and not status.runtime_status.is_terminal:
             if result.status is RuntimeStatus.COMPLETED:

@@ -102,6 +102,30 @@ def _reply_from_exception(err: Exception) -> OrchestratorReply:
 
 
 @dataclass(frozen=True)
+class EntityReply:
+    """The entity function's batch reply (JSON text), or the error that replaced it."""
+
+    text: str | None
+    error: str | None
+
+
+def run_entity(handle: Callable[[Any], str], request_json: str) -> EntityReply:
+    """Call an entity's handle with the batch request; a failure of the whole call becomes ``error``.
+
+    Operation failures are not errors here: the SDK reports them per operation in the reply.
+    An exception out of ``handle`` (an unserializable state, a malformed request) is an internal
+    error of the batch (ext ``EntityMiddleware``: the batch is abandoned and retried).
+    """
+    try:
+        text: object = handle(request_json)
+    except Exception as err:  # user code: reported, never raised
+        return EntityReply(None, f"{type(err).__name__}: {err}")
+    if not isinstance(text, str):
+        return EntityReply(None, f"the entity function returned {type(text).__name__}, not a JSON string")
+    return EntityReply(text, None)
+
+
+@dataclass(frozen=True)
 class ActivityResult:
     """``result_json`` on success; ``reason``/``details`` as TaskFailed records them.
 

@@ -173,6 +173,11 @@ def timer_fired(at: datetime, timer_id: int, fire_at: datetime) -> HistoryEvent:
     return _event(EventType.TIMER_FIRED, at, TimerId=timer_id, FireAt=format_timestamp(fire_at))
 
 
+def event_sent(at: datetime, event_id: int, instance_id: str, name: str, input_json: str | None) -> HistoryEvent:
+    """``EventSentEvent`` (DTFx ``ProcessSendEventDecision``): a message sent to another instance."""
+    return _event(EventType.EVENT_SENT, at, event_id, InstanceId=instance_id, Name=name, Input=input_json)
+
+
 def event_raised(at: datetime, name: str, input_json: str | None) -> HistoryEvent:
     return _event(EventType.EVENT_RAISED, at, Name=name, Input=input_json, ParentTraceContext=None)
 

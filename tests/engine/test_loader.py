@@ -61,18 +61,25 @@ def _check_index(registry: Registry) -> None:
     assert (registry.host.route_prefix, registry.host.hub_name) == ("v1", "Hub")
 
 
-def test_durable_entities_are_a_clear_startup_error_naming_the_function(tmp_path: Path) -> None:
+def test_entities_register_under_their_lowercased_entity_name_or_function_name(tmp_path: Path) -> None:
+    # ext EntityTriggerAttributeBindingProvider: EntityName ?? FunctionName, matched ignoring case.
     app_dir = _app(
         tmp_path,
         """
         @app.entity_trigger(context_name="context")
-        def counter(context):
+        def Counter(context):
             context.set_state(1)
+
+        @app.entity_trigger(context_name="ctx", entity_name="Account")
+        def account_entity(ctx):
+            ctx.set_state(2)
         """,
     )
-    with pytest.raises(UnsupportedBindingError, match="Function 'counter' uses binding type 'entityTrigger'") as info:
-        load_app(app_dir)
-    assert "entities are not supported" in str(info.value)
+    with load_app(app_dir) as registry:
+        assert {name: f.function_name for name, f in registry.entities.items()} == {
+            "counter": "Counter",
+            "account": "account_entity",
+        }
 
 
 def test_an_unsupported_trigger_is_a_startup_error_never_a_silent_skip(tmp_path: Path) -> None:

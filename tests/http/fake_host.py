@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from durable_local.contracts import HostApi
+from durable_local.engine.entities import EntityId
 from durable_local.errors import (
+    EntityFunctionNotFound,
     InstanceAlreadyExists,
     InstanceGone,
     InstanceNotFound,
@@ -23,6 +25,7 @@ from durable_local.errors import (
 )
 from durable_local.instances import InstanceQuery, InstanceStatus, validate_instance_id
 from durable_local.protocol import HistoryEvent, RuntimeStatus
+from durable_local.records import EntityOperationRecord, EntityQuery, EntityRecord
 from durable_local.services.loader import Registry
 
 START = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -54,6 +57,7 @@ class FakeHost:
         #: When set, a started instance is Completed at once with this output (JSON text).
         self.complete_on_start: str | None = None
         self._changed = asyncio.Event()
+        self.entities: dict[str, EntityRecord] = {}
 
     # -- helpers for tests ---------------------------------------------------------------
 
@@ -176,6 +180,43 @@ class FakeHost:
     async def delete_task_hub(self) -> None:
         self.calls.append(("delete_task_hub",))
         self.instances.clear()
+
+    # -- entities: rows the tests put in, signals recorded ---------------------------------
+
+    def add_entity(self, name: str, key: str, state: str | None, exists: bool = True) -> EntityRecord:
+        entity = EntityId.of(name, key)
+        row = EntityRecord(entity.instance_id, entity.name, entity.key, exists, state, self.clock.now())
+        self.entities[entity.instance_id] = row
+        return row
+
+    async def signal_entity(self, entity: EntityId, operation: str, input_text: str | None) -> None:
+        if entity.name not in self.registry.entities:
+            raise EntityFunctionNotFound(entity.name, list(self.registry.entities))
+        self.calls.append(("signal_entity", entity.instance_id, operation, input_text))
+
+    async def read_entity(self, entity: EntityId) -> EntityRecord | None:
+        row = self.entities.get(entity.instance_id)
+        return row if row is not None and row.state is not None else None
+
+    async def list_entities(self, query: EntityQuery) -> tuple[list[EntityRecord], str | None]:
+        self.calls.append(("list_entities", query))
+        rows = sorted(self.entities.values(), key=lambda e: (e.last_operation_at, e.instance_id))
+        if query.instance_id_prefix:
+            rows = [r for r in rows if r.instance_id.startswith(query.instance_id_prefix)]
+        if query.require_exists:
+            rows = [r for r in rows if r.exists]
+        if query.require_state:
+            rows = [r for r in rows if r.state is not None]
+        return rows, None
+
+    async def entity_operations(self, entity: EntityId, limit: int = 20) -> list[EntityOperationRecord]:
+        return []
+
+    async def clean_entity_storage(self) -> int:
+        empty = [i for i, e in self.entities.items() if not e.exists]
+        for instance_id in empty:
+            del self.entities[instance_id]
+        return len(empty)
 
     async def changed(self, timeout: float) -> None:
         """Return after the next added or changed instance, or after ``timeout`` seconds."""

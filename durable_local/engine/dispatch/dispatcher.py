@@ -1,6 +1,7 @@
 """Fetch -> process -> complete | abandon, for orchestration episodes and activities.
 
-One asyncio loop drives both (:class:`~.episodes.EpisodeRunner`, :class:`~.activities.ActivityRunner`).
+One asyncio loop drives all three (:class:`~.episodes.EpisodeRunner`, :class:`~.entities.EntityRunner`
+for instances named ``@name@key``, :class:`~.activities.ActivityRunner`).
 Episodes run inline on the loop (the SDK's replay is synchronous and takes a millisecond or
 so); activities run concurrently. Nothing polls on the hot path: every commit wakes the loop;
 the loop sleeps only until the next timer is due, and at most ``idle_poll_s`` seconds in case
@@ -22,7 +23,9 @@ from ...services.bindings import OutputBindings
 from ...services.clock import Clock
 from ...services.loader import Registry
 from ...services.store import Store
+from ..entities import is_entity_instance
 from .activities import ActivityRunner
+from .entities import EntityRunner
 from .episodes import EpisodeRunner
 from .policy import DispatcherOptions
 
@@ -39,6 +42,7 @@ class Dispatcher:
         self.clock = clock
         self.options = options
         self.episode_runner = EpisodeRunner(store, registry, clock, options)
+        self.entity_runner = EntityRunner(store, registry, clock, options)
         self.activity_runner = ActivityRunner(store, registry, clock, bindings, options, notify=self.notify)
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -59,6 +63,7 @@ class Dispatcher:
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every committed episode or batch of activity results."""
         self.episode_runner.on_commit = callback
+        self.entity_runner.on_commit = callback
         self.activity_runner.on_commit = callback
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -108,7 +113,7 @@ class Dispatcher:
                     if due is not None and due > self.clock.now():
                         self.clock.skip_to(due)
                         continue
-                if not self.episode_runner.retries:
+                if not self.episode_runner.retries and not self.entity_runner.retries:
                     self._idle.set()
             await self._sleep_until_work()
 
@@ -118,9 +123,11 @@ class Dispatcher:
         if not self._stopping:
             worked = self.activity_runner.start_claimed() or worked
         for instance_id in self.store.ready_instances(self.clock.now(), self.options.batch):
-            if self.episode_runner.retries.waiting(instance_id) or self.activity_runner.put_off(instance_id):
-                continue
-            worked = self.episode_runner.run(instance_id) or worked
+            if is_entity_instance(instance_id):
+                if not self.entity_runner.retries.waiting(instance_id):
+                    worked = self.entity_runner.run(instance_id) or worked
+            elif not (self.episode_runner.retries.waiting(instance_id) or self.activity_runner.put_off(instance_id)):
+                worked = self.episode_runner.run(instance_id) or worked
             await asyncio.sleep(0)
         return worked
 
@@ -129,7 +136,11 @@ class Dispatcher:
         due = self.store.next_visible_at()
         if due is not None:
             timeout = min(timeout, max(0.0, (due - self.clock.now()).total_seconds()))
-        for other in (self.episode_runner.retries.next_due(), self.activity_runner.next_due()):
+        for other in (
+            self.episode_runner.retries.next_due(),
+            self.entity_runner.retries.next_due(),
+            self.activity_runner.next_due(),
+        ):
             if other is not None:
                 timeout = min(timeout, other)
         try:

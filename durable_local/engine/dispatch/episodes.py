@@ -29,7 +29,7 @@ class EpisodeRunner:
         self.registry = registry
         self.clock = clock
         self.options = options
-        self.functions = KnownFunctions(registry.activities.keys(), registry.orchestrators.keys())
+        self.functions = KnownFunctions(registry.activities.keys(), registry.orchestrators.keys(), registry.entities.keys())
         self.cache = HistoryCache(options.history_cache_size, store.get_history_texts)
         self.retries = Retries(options.backoff)
         #: episodes that delivered at least one event (a benchmark figure)

@@ -39,6 +39,10 @@ class DispatcherOptions:
     fan_in_window_s: float = 0.005
     #: instances whose stored history is kept in memory (about 5 KB each for a short orchestration)
     history_cache_size: int = 2000
+    #: host.json ``maxEntityOperationBatchSize`` (the extension's default outside Consumption)
+    entity_batch_size: int = 5000
+    #: the task hub's name, for log lines that carry it
+    hub_name: str = "TestHubName"
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
 
 

@@ -72,4 +72,4 @@ class HandlerBase:
 
     async def existing(self, instance_id: str) -> InstanceStatus | None:
         """The instance's status (None if unknown); raises ``InvalidInstanceId`` for a bad id."""
-        return await self.host.get_status(validate_instance_id(instance_id))
+        return await self.host.get_status(validate_instance_id(instance_id, starting=False))

@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 from aiohttp import web
 
+from ...engine.entities import is_entity_instance
 from ...errors import NotSupportedError
 from ...instances import InstanceQuery
 from ...protocol import RuntimeStatus
@@ -28,8 +29,9 @@ class ControlHandlers(HandlerBase):
         status = await self.existing(instance_id)
         if status is None:
             return not_found(instance_id)
-        if not status.runtime_status.is_terminal:
-            # ext: HandleDeleteHistoryByIdRequestAsync -> 412 PreconditionFailed.
+        if not status.runtime_status.is_terminal and not is_entity_instance(instance_id):
+            # ext: HandleDeleteHistoryByIdRequestAsync -> 412 PreconditionFailed. Entities are
+            # always Running and purge by id regardless (DTFx PurgeInstanceHistoryAsync(id)).
             return error_response(
                 HTTPStatus.PRECONDITION_FAILED,
                 "Only orchestrations in a terminal state can be purged, but the orchestration with "

@@ -32,9 +32,10 @@ from urllib.parse import unquote_plus
 from aiohttp import web
 
 from ...contracts import HostApi
-from ...errors import DurableLocalError, NotSupportedError
+from ...errors import DurableLocalError
 from ...services.keys import FunctionKeys, presented_key
 from .control_api import ControlHandlers
+from .entities_api import EntityHandlers
 from .orchestration_api import OrchestrationHandlers
 from .responses import error_response, response_for
 
@@ -51,6 +52,7 @@ class ManagementApi:
         self.keys = keys
         self.orchestrations = OrchestrationHandlers(host, keys)
         self.control = ControlHandlers(host, keys)
+        self.entities = EntityHandlers(host, keys)
         self._operations: dict[str, Operation] = {
             "terminate": self.control.terminate,
             "suspend": self.control.suspend,
@@ -110,7 +112,8 @@ class ManagementApi:
                 return await self.orchestrations.start(request, segs[1], segs[2] if len(segs) == 3 else None)
             return self._no_route(request)
         if head == "entities":
-            raise NotSupportedError("Durable entities are not supported by the local host.")
+            answer = await self.entities.route(request, segs[1:])
+            return answer if answer is not None else self._no_route(request)
         if head == "instances" and len(segs) <= 3:
             instance_id = segs[1] if len(segs) > 1 else None
             operation = segs[2].lower() if len(segs) > 2 else None

@@ -7,12 +7,13 @@
 """
 
 from .config import HostConfig, read_host_config, read_local_settings
-from .functions import ActivityFunction, HttpFunction, OrchestratorFunction, OutputBinding, Registry
+from .functions import ActivityFunction, EntityFunction, HttpFunction, OrchestratorFunction, OutputBinding, Registry
 from .indexing import SUPPORTED_OUTPUT_BINDINGS, load_app
 
 __all__ = [
     "SUPPORTED_OUTPUT_BINDINGS",
     "ActivityFunction",
+    "EntityFunction",
     "HostConfig",
     "HttpFunction",
     "OrchestratorFunction",

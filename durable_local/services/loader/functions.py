@@ -38,6 +38,19 @@ class OrchestratorFunction:
 
 
 @dataclass(frozen=True)
+class EntityFunction:
+    """A function-based entity: ``handle(batch request JSON) -> batch reply JSON`` (SDK ``Entity.create``).
+
+    ``name`` is the registered name lowercased (ext ``EntityId``): the trigger's ``entityName``,
+    else the function name; lookups are case-insensitive.
+    """
+
+    name: str
+    function_name: str
+    handle: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
 class ActivityFunction:
     """An activity: ``fn(**{input_name: value, <output binding>: Out})``."""
 
@@ -78,6 +91,7 @@ class Registry:
     app_dir: Path
     orchestrators: dict[str, OrchestratorFunction] = field(default_factory=dict)
     activities: dict[str, ActivityFunction] = field(default_factory=dict)
+    entities: dict[str, EntityFunction] = field(default_factory=dict)
     http: list[HttpFunction] = field(default_factory=list)
     host: HostConfig = field(default_factory=HostConfig)
     #: the imported function_app module
@@ -89,6 +103,7 @@ class Registry:
         """``(function name, kind)`` pairs in a stable order, for start-up banners."""
         rows = [(f.name, f"orchestrationTrigger ({n})") for n, f in self.orchestrators.items()]
         rows += [(f.name, "activityTrigger") for f in self.activities.values()]
+        rows += [(f.function_name, f"entityTrigger ({n})") for n, f in self.entities.items()]
         rows += [(f.name, f"[{','.join(f.methods)}] {f.route}") for f in self.http]
         return sorted(rows)
 

@@ -24,7 +24,7 @@ from azure.functions.decorators.function_app import FunctionRegister
 from ...errors import AppLoadError, UnsupportedBindingError
 from .config import read_host_config, read_local_settings
 from .environment import AppEnvironment
-from .functions import ActivityFunction, HttpFunction, OrchestratorFunction, OutputBinding, Registry
+from .functions import ActivityFunction, EntityFunction, HttpFunction, OrchestratorFunction, OutputBinding, Registry
 
 #: Output bindings whose data the local host writes itself (``durable_local.services.bindings``).
 SUPPORTED_OUTPUT_BINDINGS = frozenset({"queue", "table"})
@@ -50,6 +50,7 @@ def load_app(app_dir: str | os.PathLike[str]) -> Registry:
                 app_dir=root,
                 orchestrators=dict(first.orchestrators),
                 activities=dict(first.activities),
+                entities=dict(first.entities),
                 http=list(first.http),
                 host=host,
                 module=first.module,
@@ -106,14 +107,12 @@ def _index(registry: Registry, function: Any) -> None:
         if binding is trigger:
             continue
         btype = binding.type
-        if btype == "durableClient":
+        if btype in ("durableClient", "entityClient"):  # entityClient: the older name of the same binding
             client_name = binding.name
         elif btype == "http" and binding.name == "$return":
             returns_http = True
         elif btype in SUPPORTED_OUTPUT_BINDINGS and _direction(binding) == "OUT":
             outputs.append(OutputBinding(binding.name, btype, _plain(binding.get_dict_repr())))
-        elif btype == "entityClient":
-            raise UnsupportedBindingError(name, btype, "Durable entities are not supported by the local host yet.")
         else:
             raise UnsupportedBindingError(name, btype)
 
@@ -140,7 +139,9 @@ def _index(registry: Registry, function: Any) -> None:
             )
         )
     elif trigger.type == "entityTrigger":
-        raise UnsupportedBindingError(name, "entityTrigger", "Durable entities are not supported by the local host yet.")
+        # ext EntityTriggerAttributeBindingProvider: EntityName ?? FunctionName, compared ignoring case.
+        registered = str(settings.get("entityName") or name).lower()
+        registry.entities[registered] = EntityFunction(registered, name, fn)
     else:
         raise UnsupportedBindingError(name, trigger.type)
 

@@ -14,7 +14,19 @@ from typing import Protocol
 
 from ...instances import InstanceQuery, InstanceStatus
 from ...protocol import HistoryEvent
-from ...records import ActivityItem, ActivityOutcome, EpisodeCommit, InstanceRecord, Message, OutboundMessage, ParentRef
+from ...records import (
+    ActivityItem,
+    ActivityOutcome,
+    EntityBatchCommit,
+    EntityOperationRecord,
+    EntityQuery,
+    EntityRecord,
+    EpisodeCommit,
+    InstanceRecord,
+    Message,
+    OutboundMessage,
+    ParentRef,
+)
 
 
 class Store(Protocol):
@@ -84,6 +96,26 @@ class Store(Protocol):
 
     def pending_activity_count(self) -> int:
         """Activity items not yet completed (leased or not)."""
+
+    def commit_entity_batch(self, commit: EntityBatchCommit) -> None:
+        """Apply an entity batch atomically: the entity row and its instance row, the consumed
+        requests, the responses and signals, the operation log. Raises ``StaleCompletion``
+        (nothing written) when the entity was purged or a consumed request is gone."""
+
+    def get_entity(self, instance_id: str) -> EntityRecord | None:
+        """The entity (``@name@key``) as its last batch left it, or None if no batch ran yet."""
+
+    def list_entities(self, query: EntityQuery) -> tuple[list[EntityRecord], str | None]:
+        """Entities matching ``query`` by last operation time, and a continuation token if more remain.
+
+        Raises ``ClientRequestError`` for a continuation token it did not issue.
+        """
+
+    def entity_operations(self, instance_id: str, limit: int) -> list[EntityOperationRecord]:
+        """The entity's most recent operations, newest first."""
+
+    def remove_empty_entities(self) -> int:
+        """Delete entities that do not exist and have no queued request; returns how many."""
 
     def purge(self, instance_id: str) -> int:
         """Delete one instance with its history and queued work; returns 0 or 1."""

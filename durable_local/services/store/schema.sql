@@ -57,3 +57,29 @@ CREATE TABLE IF NOT EXISTS meta (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 );
+
+-- Durable entities. An entity is also an instance row (id @name@key, status Running) whose
+-- queued messages are its operation requests; this table holds what its function returned.
+CREATE TABLE IF NOT EXISTS entities (
+    instance_id        TEXT PRIMARY KEY,
+    name               TEXT NOT NULL,           -- lowercased entity name
+    entity_key         TEXT NOT NULL,
+    entity_exists      INTEGER NOT NULL,
+    state              TEXT,                    -- JSON text as the entity function returned it
+    last_operation_at  TEXT NOT NULL            -- ISO-8601 UTC, fixed width
+);
+CREATE INDEX IF NOT EXISTS ix_entities_last_op ON entities (last_operation_at, instance_id);
+
+-- The most recent operations of each entity (the dashboard shows them); trimmed per entity.
+CREATE TABLE IF NOT EXISTS entity_operations (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id  TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    operation    TEXT NOT NULL,
+    caller       TEXT,
+    signal       INTEGER NOT NULL,
+    succeeded    INTEGER NOT NULL,
+    result       TEXT,
+    duration_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_entity_operations ON entity_operations (instance_id, id);
