@@ -139,7 +139,7 @@ async def test_the_entities_routes_answer_with_the_extensions_status_codes(host:
     async with host.http.get(host.url(f"{API}/entities/Counter?top=2"), headers={"x-ms-continuation-token": token}) as reply:
         assert [item["entityId"]["key"] for item in await reply.json()] == ["c"]
         assert reply.headers["x-ms-continuation-token"] == ""  # always present, empty at the end
-    status, everything = await get_json(host, f"{API}/entities")
+    _status, everything = await get_json(host, f"{API}/entities")
     assert sorted(i["entityId"]["name"] for i in everything) == ["account", "counter", "counter", "counter"]
     assert all(i["state"] is None for i in everything)  # no state without fetchState=true
     # the empty key is "$" in a URL

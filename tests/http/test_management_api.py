@@ -459,7 +459,10 @@ async def test_unknown_operations_are_404_json(http, method, path):
     assert "no" in (await response.json())["Message"]
 
 
-async def test_entities_are_501_not_supported(http):
+async def test_reading_an_entity_without_state_is_a_404_with_an_empty_body(http, fake_host):
+    # ext HandleGetEntityRequestAsync: CreateResponse(NotFound) without content.
     response = await http.get(f"{API}/entities/counter/one")
-    assert response.status == 501
-    assert "entities" in (await response.json())["Message"]
+    assert response.status == 404 and await response.read() == b""
+    fake_host.add_entity("counter", "one", '{"n": 1}')
+    response = await http.get(f"{API}/entities/Counter/one")
+    assert (response.status, await response.json()) == (200, {"n": 1})

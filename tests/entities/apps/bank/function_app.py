@@ -127,7 +127,7 @@ async def read_counter(req: func.HttpRequest, client: df.DurableOrchestrationCli
 @app.entity_trigger(context_name="context")
 def Journal(context: df.DurableEntityContext) -> None:
     """Keeps every "append" input in arrival order; "read" returns them."""
-    entries = context.get_state(lambda: [])
+    entries = context.get_state(list)
     if context.operation_name == "append":
         entries.append(context.get_input())
         context.set_state(entries)
