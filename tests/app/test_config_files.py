@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from jsonschema.validators import validator_for
 
-from approval.models import ApprovalSettings
+from approval.domain import ApprovalSettings
 
 from .conftest import APP_DIR
 

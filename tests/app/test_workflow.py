@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from approval.models import DECISION_EVENT
+from approval.domain import DECISION_EVENT
 from durable_local.clock import ManualClock
 from durable_local.testing import TestHost, run_host
 
