@@ -58,7 +58,7 @@ async def launch_chromium(playwright: Playwright) -> Browser:
     if not Path(CHROMIUM).exists():
         raise FileNotFoundError(
             f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
-            "(`make test` installs it; by hand: apt-get install -y chromium), or set CHROMIUM_PATH."
+            "(`make test` installs it as root; otherwise: sudo apt-get install chromium), or set CHROMIUM_PATH."
         )
     return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
