@@ -155,8 +155,10 @@ def reminder_notice(payload: ReminderInput) -> Notification:
 
 def _send(notification: Notification, msg: func.Out[str]) -> NotificationSummary:
     msg.set(notification.to_message())
+    # Not "queued": the Functions host writes the binding's value after the function returns,
+    # and that write can still fail (the activity then fails and is retried).
     logger.info(
-        "%s: queued %s notification %s for %s",
+        "%s: handing %s notification %s for %s to the queue binding",
         notification.instance_id, notification.type, notification.id, notification.to,
     )
     return notification.summary()

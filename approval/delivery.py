@@ -112,13 +112,17 @@ def one_line(error: BaseException | str, limit: int = MAX_ERROR_TEXT) -> str:
 
     A failed activity reaches the orchestrator as ``Exception("<Reason> \\n <Details>")``
     (SDK ``TaskOrchestrationExecutor.set_task_value``): the reason is the first line, the
-    details hold the traceback, which a business view never shows.
+    details hold the traceback, which a business view never shows. A longer line keeps its
+    start (what failed) and its end (the root cause, e.g. ``Connection refused``).
     """
     text = str(error)
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     if not line:
         line = type(error).__name__ if isinstance(error, BaseException) else "unknown error"
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    if len(line) <= limit:
+        return line
+    head = (limit - 1) // 2
+    return line[:head] + "…" + line[len(line) - (limit - 1 - head):]
 
 
 def schedule(context: df.DurableOrchestrationContext, activity: str, payload: Mapping[str, Any]) -> TaskBase:

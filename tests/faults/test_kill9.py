@@ -199,7 +199,7 @@ async def test_sigkill_mid_run_resumes_every_chain_and_reruns_only_in_flight_act
 APPROVER, HEAD = "bob@contoso.com", "head-of-department@contoso.com"
 #: Which activity wrote a notification, by the ``<instanceId>:<step>`` id it logs.
 NOTIFICATION_ACTIVITY = {"notify-approver": "NotifyApprover", "escalation": "Escalation", "decision": "Approval"}
-_QUEUED = re.compile(r"queued \w+ notification (?P<instance>\S+):(?P<step>notify-approver|escalation|decision) for")
+_QUEUED = re.compile(r"handing \w+ notification (?P<instance>\S+):(?P<step>notify-approver|escalation|decision) for")
 _EXECUTED = "Executed 'Functions."
 
 
