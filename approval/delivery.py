@@ -32,8 +32,9 @@ from .durations import as_utc, format_instant, parse_instant
 
 logger = logging.getLogger(__name__)
 
-#: Longest ``lastError`` kept: one line, so the custom status stays far below its 16 KB limit.
-MAX_ERROR_TEXT: Final = 300
+#: Longest ``lastError`` kept: one line, long enough for a storage error's whole reason, short
+#: enough that three of them keep the custom status well below its 16 KB limit.
+MAX_ERROR_TEXT: Final = 400
 
 
 @dataclass(frozen=True)

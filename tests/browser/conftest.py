@@ -24,7 +24,15 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from durable_local.clock import ManualClock
 from durable_local.testing import TestHost, run_host
-from tests.browser.support import APP_DIR, APPROVAL_SETTINGS, CHROMIUM, AppCalls, launch_chromium, serve_dashboard
+from tests.browser.support import (
+    APP_DIR,
+    APPROVAL_SETTINGS,
+    CHROMIUM,
+    AppCalls,
+    launch_chromium,
+    serve_dashboard,
+    skip_reason,
+)
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 TIMEZONE = "Europe/Berlin"
@@ -33,16 +41,12 @@ EXPECTED_CONSOLE = "Failed to load resource"
 
 
 BROWSER_TESTS = Path(__file__).resolve().parent
-SKIP_REASON = (
-    f"Chromium not found at {CHROMIUM}: browser tests skipped. "
-    "Enable them with `sudo apt-get install chromium` (or set CHROMIUM_PATH)."
-)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if Path(CHROMIUM).exists() or os.environ.get("CI"):
         return
-    skip = pytest.mark.skip(reason=SKIP_REASON)
+    skip = pytest.mark.skip(reason=skip_reason(CHROMIUM))
     for item in items:
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(skip)

@@ -45,6 +45,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WEBHOOK = "/runtime/webhooks/durabletask"
+
+
+def skip_reason(chromium: str) -> str:
+    """Why the browser tests are skipped without Chromium, and the command that enables them."""
+    return (
+        f"Chromium not found at {chromium}: browser tests skipped. "
+        "Enable them with `sudo apt-get install chromium` (or set CHROMIUM_PATH)."
+    )
 #: The app settings of local.settings.json.example, which the approval starter reads.
 APPROVAL_SETTINGS = {
     "APPROVAL_TIMEOUT": "PT24H",
