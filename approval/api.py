@@ -52,7 +52,7 @@ def check_orchestration_input(name: str, value: object) -> None:
     Unknown names are left to the extension.
     """
     if name == APPROVAL_ORCHESTRATOR:
-        ApprovalRequest.from_input(value)
+        ApprovalRequest.from_input(value, refuse_self_decision=True)
     elif name == REMINDERS_ORCHESTRATOR:
         ReminderPlan.from_input(value)
 

@@ -168,20 +168,26 @@ class ApprovalRequest:
         return value
 
     @classmethod
-    def from_input(cls, value: Any) -> ApprovalRequest:
+    def from_input(cls, value: Any, *, refuse_self_decision: bool = False) -> ApprovalRequest:
         """Parse an orchestration input; raise :class:`ValidationError` naming every bad field.
 
         Unlike the HTTP body, nothing is optional here except ``details``: an orchestrator
         cannot read app settings, so an input without them is refused instead of guessed.
+        ``refuse_self_decision`` also refuses a requester named as approver or escalation target;
+        the starters ask for it, the orchestrator does not: an instance started before that rule
+        (or on the Durable HTTP API) must still replay, and it never accepts the requester's
+        decision anyway.
         """
         fields = Fields(value, _START_FIELDS - {"instanceId"}, what="input")
-        request = cls._build(fields, None)
+        request = cls._build(fields, None, refuse_self_decision=refuse_self_decision)
         fields.raise_if_invalid()
         assert request is not None
         return request
 
     @classmethod
-    def _build(cls, fields: Fields, settings: ApprovalSettings | None) -> ApprovalRequest | None:
+    def _build(
+        cls, fields: Fields, settings: ApprovalSettings | None, *, refuse_self_decision: bool
+    ) -> ApprovalRequest | None:
         title = fields.text("title", required=True)
         requester = fields.text("requester", required=True, max_length=MAX_NAME)
         approver = fields.text("approver", required=True, max_length=MAX_NAME)
@@ -193,9 +199,9 @@ class ApprovalRequest:
                 fields.require("escalateTo", "is required: no ESCALATE_TO app setting is configured")
             else:
                 fields.require("escalateTo")
-        if requester and approver and same_person(requester, approver):
+        if refuse_self_decision and requester and approver and same_person(requester, approver):
             fields.add("approver", _OWN_REQUEST)
-        if requester and escalate_to and same_person(requester, escalate_to):
+        if refuse_self_decision and requester and escalate_to and same_person(requester, escalate_to):
             fields.add("escalateTo", _OWN_REQUEST + (
                 " (ESCALATE_TO names the requester: give another escalateTo)"
                 if fields.omitted("escalateTo") else ""))
@@ -230,7 +236,7 @@ def parse_start_request(body: bytes, settings: ApprovalSettings) -> StartRequest
     approver or escalation target who is the requester).
     """
     fields = Fields(parse_json_body(body), _START_FIELDS)
-    request = ApprovalRequest._build(fields, settings)
+    request = ApprovalRequest._build(fields, settings, refuse_self_decision=True)
     instance_id = fields.instance_id()
     fields.raise_if_invalid()
     assert request is not None

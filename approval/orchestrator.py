@@ -1,6 +1,6 @@
 """The approval orchestrator, ``approval_orchestrator``.
 
-Flow (input: :class:`~approval.models.ApprovalRequest` as JSON, every default resolved):
+Flow (input: :class:`~approval.domain.ApprovalRequest` as JSON, every default resolved):
 
 1. publish ``stage=awaiting_approval`` and call ``NotifyApprover``;
 2. wait for an ``ApprovalDecision`` event from someone who may decide until

@@ -18,8 +18,8 @@ from approval.domain import (
     Outcome,
     SettingsError,
     Stage,
-    decision_from_event,
     deciders,
+    decision_from_event,
     may_decide,
     parse_decision_request,
     parse_start_request,
@@ -402,3 +402,19 @@ def test_reminder_request_names_every_invalid_field_at_once() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_reminder_request(body({"recipient": "", "count": 99, "interval": "P1M", "instanceId": "a/b", "x": 1}))
     assert [e.field for e in caught.value.errors] == ["x", "recipient", "message", "interval", "count", "instanceId"]
+
+
+def test_an_orchestration_input_naming_the_requester_as_approver_still_replays() -> None:
+    # Started before the rule, or on the Durable HTTP API: the orchestrator must not fail on
+    # replay; only the starters refuse it (and nobody can decide it: see may_decide).
+    value = {**VALID_START, "approver": "ada@contoso.com", "escalateTo": "head",
+             "deadline": "PT1H", "escalationDeadline": "PT1H"}
+    assert ApprovalRequest.from_input(value).approver == "ada@contoso.com"
+    with pytest.raises(ValidationError) as caught:
+        ApprovalRequest.from_input(value, refuse_self_decision=True)
+    assert [e.field for e in caught.value.errors] == ["approver"]
+
+
+def test_start_names_the_self_decision_alongside_other_errors() -> None:
+    errors = start_errors({**VALID_START, "approver": "ada@contoso.com", "deadline": "PT0S"})
+    assert set(errors) == {"approver", "deadline"}

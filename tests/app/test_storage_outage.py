@@ -25,7 +25,7 @@ import pytest
 from approval.delivery import NOTIFICATION_RETRY
 from durable_local.clock import ManualClock
 from durable_local.protocol import EventType
-from durable_local.testing import TestHost, run_host
+from durable_local.testing import run_host
 
 from .api_client import ApprovalClient
 from .outage import RestartableAzurite, StopStorageOnWrite, queued

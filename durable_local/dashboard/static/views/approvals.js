@@ -13,7 +13,7 @@ import { createRefresher } from "../lib/refresh.js";
 import { confirmAction, runAction } from "../lib/dialog.js";
 import { instanceLink } from "./common.js";
 
-/** Names from approval/models.py (APPROVAL_ORCHESTRATOR, DECISION_EVENT, Stage). */
+/** Names from approval/domain.py (APPROVAL_ORCHESTRATOR, DECISION_EVENT, Stage). */
 export const APPROVAL_ORCHESTRATOR = "approval_orchestrator";
 export const DECISION_EVENT = "ApprovalDecision";
 const WAITING_STAGES = new Set(["awaiting_approval", "escalated"]);
