@@ -15,7 +15,7 @@ request reaches the function and adds headers the client cannot set (it strips i
 "Access user claims in app code" and "Decoding the client principal header".)
 
 Without App Service Authentication those headers are whatever the client sends: anyone can
-claim to be anyone. The README says to enable it; locally, curl and the dashboard send
+claim to be anyone. The README says to enable it; locally (no sign-in), clients such as curl send
 ``X-MS-CLIENT-PRINCIPAL-NAME`` themselves.
 """
 
