@@ -55,10 +55,11 @@ async def _unexpected_errors(request: web.Request, handler: Any) -> web.StreamRe
 def _app_error(status: int, error: str, message: str, headers: dict[str, str] | None = None, **extra: Any) -> web.Response:
     """The host's own answer to a route or method no function serves, in the app's error shape.
 
-    ``func start`` answers an unknown route with an empty 404; issue 12 asks for the shape the
-    app's functions use (``{"error", "message", ...}``), so a client of the app sees one shape
-    whether the function or the host refused. The Durable HTTP API keeps the extension's
-    ``HttpError`` shape (:mod:`.responses`).
+    The Functions host answers both an unknown route and a known route with the wrong method
+    with an empty 404 (azure-functions-host #10098). Here they are a 404 and a 405 with a body
+    in the shape the app's functions use (``{"error", "message", ...}``, issue 12), so a client
+    of the app sees one error shape whether a function or the host refused. The Durable HTTP
+    API keeps the extension's ``HttpError`` shape (:mod:`.responses`).
     """
     return json_response({"error": error, "message": message, **extra}, status, headers)
 
