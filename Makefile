@@ -10,8 +10,9 @@
 #   make func                                Azurite + Azure Functions Core Tools' `func start`, if installed
 #   make clean                               remove .venv, node_modules, Azurite data and local host state
 #
-# Needs python3 (3.11), node (20) + npm, GNU make and bash. Azurite comes from package.json (npm ci);
-# it is pinned to 3.35.0 because 3.36 and later require Node 21+.
+# Needs python3 (3.11), node (20) + npm, GNU make and bash (README: Prerequisites). Azurite comes
+# from package.json (npm ci); it is pinned to 3.35.0 because 3.36 and later require Node 21+.
+# No root needed: without Debian's Chromium (root installs it) the browser tests are skipped.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -36,7 +37,7 @@ ifeq ($(FULL),1)
 export DURABLE_LOCAL_FULL := 1
 endif
 
-.PHONY: help run func func-installed test clean
+.PHONY: help run func func-installed chromium test clean
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST))
@@ -130,15 +131,26 @@ func-installed:
 	  exit 1
 	fi
 
-# Installed only when missing; needs root (as in CI) or run the two commands with sudo.
-# PRECIOUS: a failed install must not make .DELETE_ON_ERROR remove the system's browser.
-.PRECIOUS: $(CHROMIUM)
-$(CHROMIUM):
-	DEBIAN_FRONTEND=noninteractive apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+# Debian's Chromium for the browser tests: installed with apt-get only where that needs no
+# password (root, as in CI). Anywhere else `make test` still runs: the browser tests are then
+# skipped with this reason and the command that enables them (tests/browser/conftest.py); under
+# CI (CI=true) they fail instead, so a CI machine without a browser cannot pass unnoticed.
+chromium:
+	@if [[ -x $(CHROMIUM) || -n "$${CHROMIUM_PATH:-}" ]]; then exit 0; fi
+	if [[ $$(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+	  echo "make: installing Chromium for the browser tests (apt-get install chromium)"
+	  if DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	      && [[ -x $(CHROMIUM) ]]; then
+	    exit 0
+	  fi
+	  echo "make: warning: apt-get did not install $(CHROMIUM); the browser tests will be skipped (failed under CI)" >&2
+	else
+	  echo "make: $(CHROMIUM) is missing and installing it needs root; the browser tests will be skipped." >&2
+	  echo "make: to run them: sudo apt-get install chromium" >&2
+	fi
 
 # Lint and types first: they take seconds and fail CI as surely as a test does.
-test: $(VENV_STAMP) $(NODE_STAMP) $(CHROMIUM)
+test: $(VENV_STAMP) $(NODE_STAMP) chromium
 	@$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest $(PYTEST_ARGS)

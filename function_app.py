@@ -5,6 +5,8 @@ Creates the Durable Functions app and registers the two blueprints; nothing else
 HTTP functions default to ``AuthLevel.FUNCTION``: in Azure every call needs a function key
 (``?code=`` or the ``x-functions-key`` header), which keeps the approval endpoints closed by
 default. ``func start`` (and the local host) do not enforce keys, so local curl calls need none.
+A key says which client may call, not who the user is: a decision also needs the signed-in
+user from App Service Authentication (``approval/identity.py``; README, *Who may decide*).
 """
 
 import azure.durable_functions as df

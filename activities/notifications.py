@@ -1,19 +1,26 @@
 """Notification activities: ``NotifyApprover``, ``Escalation``, ``Approval``, ``SendReminder``.
 
-Each activity turns its input into one :class:`Notification` and writes it, as JSON text, to the
-Storage queue ``approval-notifications`` through a Functions queue output binding (the Functions
-host base64-encodes it because host.json sets ``extensions.queues.messageEncoding``). A mail or
-Teams sender would consume that queue; the workflow itself only needs the message written.
+Each activity turns its input (a TypedDict of :mod:`.contracts`) into one :class:`Notification`
+and writes it, as JSON text, to the Storage queue ``approval-notifications`` through a Functions
+queue output binding (the Functions host base64-encodes it because host.json sets
+``extensions.queues.messageEncoding``). A mail or Teams sender would consume that queue; the
+workflow itself only needs the message written.
 
 Contract shared by all four:
 
-* Activities run at least once (a worker crash after the queue write but before the result is
-  checkpointed re-runs the activity). So the message is a pure function of the input: its ``id``
-  is ``"<instanceId>:<step>"`` (an idempotency key for the consumer) and its ``at`` timestamp is
-  the orchestrator's ``current_utc_datetime`` passed in the input, never the wall clock. A retry
-  writes a byte-identical message.
-* The return value is a small :data:`NotificationSummary` that the orchestrator keeps in history.
-* Input keys are camelCase, as produced by :mod:`approval.orchestrator`.
+* The message is a pure function of the input: its ``id`` is ``"<instanceId>:<step>"`` and its
+  ``at`` timestamp is the orchestrator's ``current_utc_datetime`` passed in the input, never the
+  wall clock. A retry writes a byte-identical message with the same id.
+* Delivery is at least once, and the id is what makes that safe: consumers de-duplicate on it.
+  A write the binding reports as failed is retried by the orchestrator (one retry policy,
+  :mod:`approval.delivery`); a failed attempt normally wrote nothing, so the retry adds the one
+  message. Two cases can still queue a message twice, with the same id and bytes: a write that
+  reached the queue but whose reply was lost (a timeout after the service committed it), and a
+  worker that dies after the write but before the result is checkpointed. The activity cannot
+  check before writing: a Storage queue has no "insert if absent", a peek sees only the first 32
+  messages, and a consumer may already have taken the message.
+* The return value is a small :class:`~.contracts.NotificationSummary` that the orchestrator
+  keeps in history.
 """
 
 from __future__ import annotations
@@ -21,73 +28,28 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Final, NotRequired, TypedDict
 
 import azure.functions as func
 
 from . import bp
+from .contracts import (
+    APPROVAL,
+    ESCALATION,
+    NOTIFICATION_QUEUE,
+    NOTIFY_APPROVER,
+    SEND_REMINDER,
+    STORAGE_CONNECTION,
+    ApprovalInput,
+    EscalationInput,
+    NotificationSummary,
+    NotifyApproverInput,
+    ReminderInput,
+    Step,
+    notification_id,
+    reminder_step,
+)
 
 logger = logging.getLogger(__name__)
-
-#: Activity names (the function names the orchestrators call; must not change once deployed,
-#: or in-flight instances replaying old history would call a missing function).
-NOTIFY_APPROVER: Final = "NotifyApprover"
-ESCALATION: Final = "Escalation"
-APPROVAL: Final = "Approval"
-SEND_REMINDER: Final = "SendReminder"
-
-NOTIFICATION_QUEUE: Final = "approval-notifications"
-#: App setting holding the Storage connection (the Functions host's own storage account).
-STORAGE_CONNECTION: Final = "AzureWebJobsStorage"
-
-
-class NotifyApproverInput(TypedDict):
-    instanceId: str
-    to: str
-    at: str
-    title: str
-    requester: str
-    deadline: str
-    details: NotRequired[str | None]
-
-
-class EscalationInput(TypedDict):
-    instanceId: str
-    to: str
-    at: str
-    title: str
-    requester: str
-    approver: str
-    deadline: str
-
-
-class ApprovalInput(TypedDict):
-    instanceId: str
-    to: str
-    at: str
-    title: str
-    outcome: str
-    by: str
-    comment: NotRequired[str | None]
-    escalated: bool
-
-
-class ReminderInput(TypedDict):
-    instanceId: str
-    to: str
-    at: str
-    dueAt: str
-    number: int
-    count: int
-    subject: str
-    message: str
-
-
-class NotificationSummary(TypedDict):
-    id: str
-    type: str
-    to: str
-    at: str
 
 
 @dataclass(frozen=True)
@@ -104,7 +66,7 @@ class Notification:
 
     @property
     def id(self) -> str:
-        return f"{self.instance_id}:{self.step}"
+        return notification_id(self.instance_id, self.step)
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -138,7 +100,7 @@ def approval_requested(payload: NotifyApproverInput) -> Notification:
         text += f"\n\n{payload['details']}"
     return Notification(
         instance_id=payload["instanceId"],
-        step="notify-approver",
+        step=Step.NOTIFY_APPROVER,
         type="approval_requested",
         to=payload["to"],
         subject=f"Approval requested: {payload['title']}",
@@ -150,7 +112,7 @@ def approval_requested(payload: NotifyApproverInput) -> Notification:
 def escalation_notice(payload: EscalationInput) -> Notification:
     return Notification(
         instance_id=payload["instanceId"],
-        step="escalation",
+        step=Step.ESCALATION,
         type="escalation",
         to=payload["to"],
         subject=f"Escalation: {payload['title']}",
@@ -170,7 +132,7 @@ def decision_notice(payload: ApprovalInput) -> Notification:
         text += f" Comment: {payload['comment']}"
     return Notification(
         instance_id=payload["instanceId"],
-        step="decision",
+        step=Step.DECISION,
         type="decision",
         to=payload["to"],
         subject=f"'{payload['title']}' was {payload['outcome']}",
@@ -182,7 +144,7 @@ def decision_notice(payload: ApprovalInput) -> Notification:
 def reminder_notice(payload: ReminderInput) -> Notification:
     return Notification(
         instance_id=payload["instanceId"],
-        step=f"reminder-{payload['number']}",
+        step=reminder_step(payload["number"]),
         type="reminder",
         to=payload["to"],
         subject=f"{payload['subject']} ({payload['number']}/{payload['count']})",
@@ -193,8 +155,10 @@ def reminder_notice(payload: ReminderInput) -> Notification:
 
 def _send(notification: Notification, msg: func.Out[str]) -> NotificationSummary:
     msg.set(notification.to_message())
+    # Not "queued": the Functions host writes the binding's value after the function returns,
+    # and that write can still fail (the activity then fails and is retried).
     logger.info(
-        "%s: queued %s notification %s for %s",
+        "%s: handing %s notification %s for %s to the queue binding",
         notification.instance_id, notification.type, notification.id, notification.to,
     )
     return notification.summary()

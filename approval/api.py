@@ -1,4 +1,4 @@
-"""HTTP endpoints of the approval workflow. Thin: parse, validate, call the durable client.
+"""HTTP endpoints of the approvals. Thin: parse, validate, authorize, call the durable client.
 
 =======  ======================================  ==============================================
 POST     /api/approvals                          start an approval (202 + check-status payload)
@@ -7,87 +7,61 @@ POST     /api/approvals/{instanceId}/decision    approve or reject (raises ``App
 POST     /api/orchestrators/{functionName}       generic starter (Microsoft Learn's ``HttpStart``)
 =======  ======================================  ==============================================
 
-Every error is a JSON object ``{"error": <code>, "message": <text>, ...}``; a 400 lists every
-invalid field under ``errors``. Authorization is the app's ``FUNCTION`` level (see
-function_app.py).
+Every error is ``{"error": <code>, "message": <text>, ...}`` (:mod:`.responses`); a 400 lists
+every invalid field under ``errors``. Calls need the app's ``FUNCTION`` key on Azure (see
+function_app.py). A decision also needs the caller's identity from App Service Authentication
+(:mod:`.identity`): the decider is the signed-in caller, never a body field, and only someone
+who may decide now does (:func:`~.domain.may_decide`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from typing import Any
+from http import HTTPStatus
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from . import bp
-from .models import (
-    ACTIVE_RUNTIME_STATUSES,
+from .domain import (
     APPROVAL_ORCHESTRATOR,
     DECISION_EVENT,
+    REMINDERS_ORCHESTRATOR,
+    ApprovalRequest,
     ApprovalSettings,
-    FieldError,
     SettingsError,
-    ValidationError,
-    check_instance_id,
+    Stage,
     parse_decision_request,
-    parse_json_body,
     parse_start_request,
+    same_person,
 )
-from .status import approval_view, stage_of
+from .identity import PRINCIPAL_NAME_HEADER, IdentityError, caller_from_headers
+from .instances import decode_json_value, find_instance, runtime_status_of, start_once
+from .reminder_plan import ReminderPlan
+from .responses import ErrorCode, error_response, invalid_request, json_response, not_found
+from .status import ApprovalState, approval_view
+from .validation import ValidationError, parse_json_body
 
 logger = logging.getLogger(__name__)
 
+def check_orchestration_input(name: str, value: object) -> None:
+    """Raise :class:`ValidationError` if ``value`` is not a valid input of orchestrator ``name``.
 
-def json_response(
-    status_code: int, body: Any, headers: dict[str, str] | None = None
-) -> func.HttpResponse:
-    return func.HttpResponse(
-        json.dumps(body), status_code=status_code, mimetype="application/json", headers=headers
-    )
-
-
-def error_response(status_code: int, error: str, message: str, **extra: Any) -> func.HttpResponse:
-    return json_response(status_code, {"error": error, "message": message, **extra})
-
-
-def decode_json_value(value: Any) -> Any:
-    """A status field as a JSON value: JSON text holding an object or array is decoded.
-
-    The extension returns ``customStatus``/``output`` as JSON values, but a value that went
-    through a double encoding (see SDK issue #295) arrives as JSON text; accept both.
+    So the generic starter answers 400 instead of a 202 and an instance that fails at once.
+    Unknown names are left to the extension.
     """
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-    return value
+    if name == APPROVAL_ORCHESTRATOR:
+        ApprovalRequest.from_input(value, refuse_self_decision=True)
+    elif name == REMINDERS_ORCHESTRATOR:
+        ReminderPlan.from_input(value)
 
 
-def runtime_status_of(status: df.DurableOrchestrationStatus) -> str | None:
-    runtime = status.runtime_status
-    return runtime.value if runtime is not None else None
-
-
-async def find_approval(
-    client: df.DurableOrchestrationClient, instance_id: str
-) -> df.DurableOrchestrationStatus | None:
-    """The status of approval ``instance_id``; ``None`` if unknown or not an approval instance."""
-    if check_instance_id(instance_id):
-        return None
-    status = await client.get_status(instance_id)
-    # An unknown id yields a falsy status object (the extension answers 404 with no body).
-    if not status or status.name != APPROVAL_ORCHESTRATOR:
-        return None
-    return status
-
-
-def not_found(instance_id: str) -> func.HttpResponse:
-    return error_response(404, "not_found", f"No approval with id {instance_id!r}.",
-                          instanceId=instance_id)
+_SIGN_IN = (
+    "Deciding needs the caller's identity: enable App Service Authentication on Azure; "
+    f"locally, send the {PRINCIPAL_NAME_HEADER} header (e.g. -H '{PRINCIPAL_NAME_HEADER}: "
+    "bob@contoso.com')."
+)
 
 
 @bp.route(route="approvals", methods=["POST"])
@@ -106,47 +80,12 @@ async def start_approval(
         settings = ApprovalSettings.from_environ(os.environ)
     except SettingsError as err:
         logger.error("Cannot start approvals: %s", err)
-        return error_response(500, "misconfigured", str(err))
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, ErrorCode.MISCONFIGURED, str(err))
     try:
         start = parse_start_request(req.get_body(), settings)
     except ValidationError as err:
-        return json_response(400, err.to_json())
-
-    if start.instance_id is not None:
-        conflict = await active_instance_conflict(client, start.instance_id)
-        if conflict is not None:
-            return conflict
-    try:
-        instance_id = await client.start_new(
-            APPROVAL_ORCHESTRATOR, start.instance_id, start.request.to_input()
-        )
-    except Exception:
-        # Lost a race with a concurrent start using the same id: the extension refuses to
-        # replace an active instance. Anything else is a genuine server error.
-        if start.instance_id is not None:
-            conflict = await active_instance_conflict(client, start.instance_id)
-            if conflict is not None:
-                return conflict
-        raise
-    logger.info("Started approval %s for %s", instance_id, start.request.approver)
-    response: func.HttpResponse = client.create_check_status_response(req, instance_id)
-    return response
-
-
-async def active_instance_conflict(
-    client: df.DurableOrchestrationClient, instance_id: str
-) -> func.HttpResponse | None:
-    """A 409 response if ``instance_id`` exists and is not in a terminal state."""
-    status = await client.get_status(instance_id)
-    runtime = runtime_status_of(status) if status else None
-    if runtime in ACTIVE_RUNTIME_STATUSES:
-        return error_response(
-            409, "conflict",
-            f"Instance {instance_id!r} already exists and is {runtime}; "
-            "choose another instanceId or wait until it has finished.",
-            instanceId=instance_id, runtimeStatus=runtime,
-        )
-    return None
+        return invalid_request(err)
+    return await start_once(req, client, APPROVAL_ORCHESTRATOR, start.instance_id, start.request.to_input())
 
 
 @bp.route(route="orchestrators/{functionName}", methods=["POST"])
@@ -157,16 +96,18 @@ async def start_orchestration(
     """Start any orchestrator by name with the JSON request body (or no body) as input.
 
     The generic starter of the Microsoft Learn module. 202: check-status payload. 400:
-    malformed JSON, or an unknown orchestrator name.
+    malformed JSON, an input the app's own orchestrators would refuse (every field named), or
+    an unknown orchestrator name.
     """
     function_name = req.route_params.get("functionName", "")
     body = req.get_body()
     client_input = None
-    if body and body.strip():
-        try:
+    try:
+        if body and body.strip():
             client_input = parse_json_body(body)
-        except ValidationError as err:
-            return json_response(400, err.to_json())
+        check_orchestration_input(function_name, client_input)
+    except ValidationError as err:
+        return invalid_request(err)
     try:
         instance_id = await client.start_new(function_name, None, client_input)
     except Exception as err:
@@ -174,11 +115,11 @@ async def start_orchestration(
         # ("The function '<name>' doesn't exist, is disabled, or is not an orchestrator
         # function..."); the type does not distinguish it from other failures, so say which.
         logger.warning("Could not start orchestrator %r: %s", function_name, err)
-        return json_response(400, {
-            "error": "invalid_request",
-            "message": f"Could not start orchestrator {function_name!r}: {err}",
-            "errors": [FieldError("functionName", str(err)).to_json()],
-        })
+        return error_response(
+            HTTPStatus.BAD_REQUEST, ErrorCode.INVALID_REQUEST,
+            f"Could not start orchestrator {function_name!r}: {err}",
+            errors=[{"field": "functionName", "message": str(err)}],
+        )
     logger.info("Started %s instance %s", function_name, instance_id)
     response: func.HttpResponse = client.create_check_status_response(req, instance_id)
     return response
@@ -189,30 +130,47 @@ async def start_orchestration(
 async def submit_decision(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """Raise ``ApprovalDecision`` with ``{"decision", "by", "comment"?}`` on a waiting approval.
+    """Raise ``ApprovalDecision`` with ``{"decision", "comment"?}`` decided by the signed-in caller.
 
-    202: event raised. 400: invalid body (every field named). 404: unknown approval. 409: the
-    approval is no longer awaiting a decision (not Running, or stage not awaiting_approval /
-    escalated).
+    202: event raised, ``by`` is the caller. 401: no usable identity. 400: invalid body (every
+    field named). 404: unknown approval. 409: no longer awaiting a decision. 403: the caller may
+    not decide (not the assignee, or the requester); ``mayDecide`` names who may. A refused
+    request raises no event.
     """
     instance_id = req.route_params.get("instanceId", "")
     try:
-        decision = parse_decision_request(req.get_body())
+        caller = caller_from_headers(req.headers)
+    except IdentityError as err:
+        return error_response(HTTPStatus.UNAUTHORIZED, ErrorCode.UNAUTHENTICATED, f"{err}. {_SIGN_IN}")
+    if caller is None:
+        return error_response(HTTPStatus.UNAUTHORIZED, ErrorCode.UNAUTHENTICATED, _SIGN_IN)
+    try:
+        decision = parse_decision_request(req.get_body(), caller.name)
     except ValidationError as err:
-        return json_response(400, err.to_json())
+        return invalid_request(err)
 
-    status = await find_approval(client, instance_id)
+    status = await find_instance(client, instance_id, APPROVAL_ORCHESTRATOR)
     if status is None:
-        return not_found(instance_id)
+        return not_found("approval", instance_id)
     runtime = runtime_status_of(status)
-    stage = stage_of(decode_json_value(status.custom_status))
-    if runtime != "Running" or stage is None or not stage.awaits_decision:
+    state = ApprovalState.from_json(decode_json_value(status.custom_status))
+    if runtime != "Running" or state is None or not state.stage.awaits_decision:
+        stage: Stage | None = state.stage if state else None
         return error_response(
-            409, "not_awaiting_decision",
+            HTTPStatus.CONFLICT, ErrorCode.NOT_AWAITING_DECISION,
             f"Approval {instance_id!r} is not awaiting a decision "
             f"(runtimeStatus {runtime}, stage {stage.value if stage else None}).",
-            instanceId=instance_id, runtimeStatus=runtime,
-            stage=stage.value if stage else None,
+            instanceId=instance_id, runtimeStatus=runtime, stage=stage.value if stage else None,
+        )
+    if not state.may_decide(caller.name):
+        who = " or ".join(state.deciders)
+        why = ("requested it, and nobody decides their own request" if same_person(caller.name, state.requester)
+               else "is not assigned to it")
+        return error_response(
+            HTTPStatus.FORBIDDEN, ErrorCode.FORBIDDEN,
+            f"{caller.name} may not decide approval {instance_id!r}: {caller.name} {why}. "
+            f"Only {who} may decide it now.",
+            instanceId=instance_id, stage=state.stage.value, mayDecide=list(state.deciders),
         )
     try:
         await client.raise_event(instance_id, DECISION_EVENT, decision.to_event())
@@ -220,9 +178,10 @@ async def submit_decision(
         # The SDK raises a bare Exception for 404/410: the instance finished (or was purged)
         # between the status check and the event.
         logger.warning("Decision for %s not delivered: %s", instance_id, err)
-        if not await find_approval(client, instance_id):
-            return not_found(instance_id)
-        return error_response(409, "not_awaiting_decision", str(err), instanceId=instance_id)
+        if not await find_instance(client, instance_id, APPROVAL_ORCHESTRATOR):
+            return not_found("approval", instance_id)
+        return error_response(HTTPStatus.CONFLICT, ErrorCode.NOT_AWAITING_DECISION, str(err),
+                              instanceId=instance_id)
     logger.info("Decision %s by %s raised on %s", decision.outcome.value, decision.by, instance_id)
     status_url = req.url.split("?", 1)[0].rsplit("/decision", 1)[0]
     return json_response(
@@ -238,14 +197,14 @@ async def submit_decision(
 async def get_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """200: the business view (stage, deadline, decision, escalation, outcome, runtimeStatus).
-
-    404: unknown id, or an instance that is not an approval.
+    """200: the business view (stage, deadline, who may decide, decision, failed notifications,
+    outcome, runtimeStatus, a one-line ``error`` if it failed). 404: unknown id, or an instance
+    that is not an approval.
     """
     instance_id = req.route_params.get("instanceId", "")
-    status = await find_approval(client, instance_id)
+    status = await find_instance(client, instance_id, APPROVAL_ORCHESTRATOR)
     if status is None:
-        return not_found(instance_id)
+        return not_found("approval", instance_id)
     return json_response(200, approval_view(
         instance_id,
         runtime_status_of(status),

@@ -1,9 +1,10 @@
 """The approval orchestrator, ``approval_orchestrator``.
 
-Flow (input: :class:`~approval.models.ApprovalRequest` as JSON, every default resolved):
+Flow (input: :class:`~approval.domain.ApprovalRequest` as JSON, every default resolved):
 
 1. publish ``stage=awaiting_approval`` and call ``NotifyApprover``;
-2. wait for an ``ApprovalDecision`` event until ``requestedAt + deadline``;
+2. wait for an ``ApprovalDecision`` event from someone who may decide until
+   ``requestedAt + deadline``;
 3. decision first -> cancel the timer, call ``Approval`` (tell the requester), finish
    ``approved``/``rejected``;
 4. deadline first -> publish ``stage=escalated``, call ``Escalation`` (tell ``escalateTo``) and
@@ -12,6 +13,16 @@ Flow (input: :class:`~approval.models.ApprovalRequest` as JSON, every default re
 
 The output is :class:`~approval.status.ApprovalResult`; the custom status is
 :class:`~approval.status.ApprovalState`.
+
+Notifications are retried under the app's one policy (:mod:`approval.delivery`). One that is
+still failing after the last attempt does not fail the approval: the decision can still arrive
+(through the endpoint or the Durable HTTP API), so the failure is recorded in the custom status
+and the output and the workflow goes on.
+
+Only a decision whose ``by`` may decide counts (:func:`~approval.domain.may_decide`: the approver,
+after escalation also the escalation target, never the requester). The decision endpoint checks
+the signed-in caller before raising the event; this check repeats it for events raised directly
+on the Durable HTTP API (defence in depth), and counts any other event as ignored.
 
 The code is a deterministic generator: time comes only from ``context.current_utc_datetime``,
 nothing reads the environment, the clock, random numbers or I/O; logging is guarded by
@@ -31,7 +42,7 @@ nothing reads the environment, the clock, random numbers or I/O; logging is guar
   right after an invalid payload, in the same replay step, before any further event is read.
 * **#295, payload encoding.** The payload is a ``dict`` when raised over HTTP with a JSON body
   and a ``str`` of JSON text when raised by the Python client; both are accepted
-  (:func:`~approval.models.decision_from_event`), anything else is ignored and counted.
+  (:func:`~approval.domain.decision_from_event`), anything else is ignored and counted.
 """
 
 from __future__ import annotations
@@ -44,18 +55,21 @@ from typing import Any, Final
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
-from activities.notifications import APPROVAL, ESCALATION, NOTIFY_APPROVER
+from activities.contracts import (
+    APPROVAL,
+    ESCALATION,
+    NOTIFY_APPROVER,
+    ApprovalInput,
+    EscalationInput,
+    NotificationSummary,
+    NotifyApproverInput,
+    Step,
+)
 
 from . import bp
-from .models import (
-    APPROVAL_ORCHESTRATOR,
-    DECISION_EVENT,
-    ApprovalRequest,
-    Decision,
-    as_utc,
-    decision_from_event,
-    format_instant,
-)
+from .delivery import NotificationFailure, failure, schedule
+from .domain import APPROVAL_ORCHESTRATOR, DECISION_EVENT, ApprovalRequest, Decision, decision_from_event
+from .durations import as_utc, format_instant
 from .status import ApprovalResult, ApprovalState
 
 logger = logging.getLogger(__name__)
@@ -82,46 +96,55 @@ class DecisionListener:
     docstring on SDK issue #507).
     """
 
-    def __init__(self, context: df.DurableOrchestrationContext) -> None:
+    def __init__(self, context: df.DurableOrchestrationContext, state: ApprovalState) -> None:
         self._context = context
+        #: The current state: who may decide depends on its stage (the orchestrator updates it).
+        self.state = state
         self.task: TaskBase = context.wait_for_external_event(DECISION_EVENT)
         self.decision: Decision | None = None
         self.decided_at: datetime | None = None
         self.ignored = 0
 
     def settle(self) -> None:
-        """Consume :attr:`task` if it completed: keep a valid decision, re-arm after junk."""
+        """Consume :attr:`task` if it completed: keep a valid decision, re-arm after anything else."""
         if self.decision is not None or not self.task.is_completed:
             return
         decision = decision_from_event(self.task.result)
-        if decision is None:
+        if decision is None or not self.state.may_decide(decision.by):
             self.ignored += 1
             if not self._context.is_replaying:
-                logger.warning(
-                    "%s: ignored %s event #%d: the payload holds no valid decision",
-                    self._context.instance_id, DECISION_EVENT, self.ignored,
-                )
+                reason = ("the payload holds no valid decision" if decision is None
+                          else f"{decision.by!r} may not decide (may: {', '.join(self.state.deciders)})")
+                logger.warning("%s: ignored %s event #%d: %s",
+                               self._context.instance_id, DECISION_EVENT, self.ignored, reason)
             self.task = self._context.wait_for_external_event(DECISION_EVENT)
             return
         self.decision = decision
         self.decided_at = now(self._context)
 
 
-def call_while_listening(
+def notify_while_listening(
     context: df.DurableOrchestrationContext,
     listener: DecisionListener,
     activity: str,
-    payload: dict[str, Any],
-) -> Orchestration:
-    """Run ``activity`` to completion while the decision wait stays open; return its result.
+    step: Step,
+    payload: NotifyApproverInput | EscalationInput,
+) -> Generator[TaskBase, Any, NotificationSummary | NotificationFailure]:
+    """Send a notification (with retries) while the decision wait stays open.
 
-    A decision that arrives meanwhile is kept by ``listener``. A failed activity raises here.
+    Returns its summary, or the failure once the retries ran out. A decision that arrives
+    meanwhile is kept by ``listener``; the notification still runs to its end, since DTFx
+    completes an instance only when no task is open.
     """
-    task = context.call_activity(activity, payload)
+    task = schedule(context, activity, payload)
     while listener.decision is None and not task.is_completed:
         yield context.task_any([task, listener.task])
         listener.settle()
-    return (yield task)
+    try:
+        summary: NotificationSummary = yield task
+    except Exception as err:
+        return failure(context, activity, step, payload["to"], err)
+    return summary
 
 
 def wait_for_decision(
@@ -157,35 +180,47 @@ def wait_for_decision(
 def approval_orchestrator(context: df.DurableOrchestrationContext) -> Orchestration:
     """Run one approval from request to outcome; see the module docstring for the flow.
 
-    An invalid input (e.g. started through the generic starter without the deadlines the
-    approval starter resolves from app settings) fails the instance with a message naming
-    every invalid field.
+    An invalid input (e.g. one without the deadlines the approval starter resolves from app
+    settings, started directly on the Durable HTTP API) fails the instance with a message
+    naming every invalid field.
     """
     request = ApprovalRequest.from_input(context.get_input())
     instance_id = context.instance_id
-    state = ApprovalState.awaiting(request, now(context))
+    requested_at = now(context)
+    state = ApprovalState.awaiting(
+        request.title, request.requester, request.approver, request.escalate_to,
+        requested_at, requested_at + request.deadline,
+    )
     context.set_custom_status(state.to_json())
-    listener = DecisionListener(context)
+    listener = DecisionListener(context, state)
 
-    yield from call_while_listening(context, listener, NOTIFY_APPROVER, {
+    def publish(new_state: ApprovalState) -> ApprovalState:
+        listener.state = new_state
+        context.set_custom_status(new_state.to_json())
+        return new_state
+
+    request_notice: NotifyApproverInput = {
         "instanceId": instance_id,
         "to": request.approver,
-        "at": format_instant(now(context)),
+        "at": format_instant(requested_at),
         "title": request.title,
         "requester": request.requester,
         "deadline": format_instant(state.deadline),
         "details": request.details,
-    })
+    }
+    sent = yield from notify_while_listening(
+        context, listener, NOTIFY_APPROVER, Step.NOTIFY_APPROVER, request_notice)
+    if isinstance(sent, NotificationFailure):
+        state = publish(state.gave_up(sent))
     decision = yield from wait_for_decision(context, listener, state.deadline)
 
     if decision is None:
         escalated_at = now(context)
-        state = state.escalate(escalated_at, escalated_at + request.escalation_deadline)
-        context.set_custom_status(state.to_json())
+        state = publish(state.escalate(escalated_at, escalated_at + request.escalation_deadline))
         if not context.is_replaying:
             logger.info("%s: no decision by %s, escalating to %s",
                         instance_id, format_instant(escalated_at), request.escalate_to)
-        yield from call_while_listening(context, listener, ESCALATION, {
+        escalation_notice: EscalationInput = {
             "instanceId": instance_id,
             "to": request.escalate_to,
             "at": format_instant(escalated_at),
@@ -193,17 +228,20 @@ def approval_orchestrator(context: df.DurableOrchestrationContext) -> Orchestrat
             "requester": request.requester,
             "approver": request.approver,
             "deadline": format_instant(state.deadline),
-        })
+        }
+        sent = yield from notify_while_listening(
+            context, listener, ESCALATION, Step.ESCALATION, escalation_notice)
+        if isinstance(sent, NotificationFailure):
+            state = publish(state.gave_up(sent))
         decision = yield from wait_for_decision(context, listener, state.deadline)
 
     if decision is None:
         state = state.expire()
     else:
         assert listener.decided_at is not None
-        state = state.decide(decision, listener.decided_at)
         # Published before the activity runs, so the decision endpoint answers 409 from now on.
-        context.set_custom_status(state.to_json())
-        yield context.call_activity(APPROVAL, {
+        state = publish(state.decide(decision, listener.decided_at))
+        decision_notice: ApprovalInput = {
             "instanceId": instance_id,
             "to": request.requester,
             "at": format_instant(now(context)),
@@ -212,7 +250,11 @@ def approval_orchestrator(context: df.DurableOrchestrationContext) -> Orchestrat
             "by": decision.by,
             "comment": decision.comment,
             "escalated": state.escalated,
-        })
+        }
+        try:
+            yield schedule(context, APPROVAL, decision_notice)
+        except Exception as err:
+            state = state.gave_up(failure(context, APPROVAL, Step.DECISION, request.requester, err))
     context.set_custom_status(state.to_json())
     if not context.is_replaying:
         logger.info("%s: finished %s", instance_id, state.stage.value)

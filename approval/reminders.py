@@ -1,9 +1,9 @@
 """The reminder orchestrator, ``reminders_orchestrator``: ``count`` reminders, one per ``interval``.
 
-Input: :class:`~approval.models.ReminderPlan` as JSON, e.g.
+Input: :class:`~approval.domain.ReminderPlan` as JSON, e.g.
 ``{"recipient": "ada@contoso.com", "message": "Please review the design"}`` (ten reminders, one a
-day) or with ``"interval": "PT10S", "count": 3`` for a demo. Start it with the generic starter:
-``POST /api/orchestrators/reminders_orchestrator``.
+day) or with ``"interval": "PT10S", "count": 3`` for a demo. Start it with
+``POST /api/reminders``, which validates the plan before starting anything.
 
 Reminder *n* (1-based) is due at ``start + n * interval``, computed from the instance's start
 time rather than from "now", so reminders never drift even when an episode runs late (the
@@ -11,22 +11,29 @@ Microsoft Learn sample adds ``i`` days to the *current* time, which fires the fi
 immediately and lets the gaps grow). Intervals are capped at 6 days, so every timer is an
 ordinary durable timer and the SDK never needs a LongTimerTask (SDK issue #573).
 
-Output: ``{"recipient", "count", "interval", "startedAt", "reminders": [summary, ...]}`` where
-each summary is what ``SendReminder`` returned plus ``number`` and ``dueAt``.
+Each reminder is sent under the app's retry policy (:mod:`approval.delivery`). One that still
+fails after the last attempt is recorded (custom status ``failed`` and ``lastFailure``, output
+entry ``status: failed``) and the next reminders still go out. A reminder retried past the next
+one's due time is followed at once by that next one, so the schedule never shifts.
+
+Custom status and output: :class:`~approval.reminder_status.ReminderProgress`.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import azure.durable_functions as df
 
-from activities.notifications import SEND_REMINDER
+from activities.contracts import SEND_REMINDER, ReminderInput, reminder_step
 
 from . import bp
-from .models import REMINDERS_ORCHESTRATOR, ReminderPlan, format_duration, format_instant
+from .delivery import NotificationFailure, deliver
+from .domain import REMINDERS_ORCHESTRATOR
+from .durations import format_instant
 from .orchestrator import Orchestration, now
+from .reminder_plan import ReminderPlan
+from .reminder_status import ReminderProgress
 
 logger = logging.getLogger(__name__)
 
@@ -35,18 +42,18 @@ logger = logging.getLogger(__name__)
 def reminders_orchestrator(context: df.DurableOrchestrationContext) -> Orchestration:
     """Send reminder 1..count, each after a durable timer at ``start + n * interval``.
 
-    An invalid input fails the instance with a message naming every invalid field.
+    An invalid input fails the instance with a message naming every invalid field (the HTTP
+    starters refuse such input with 400 before anything starts).
     """
     plan = ReminderPlan.from_input(context.get_input())
     started_at = now(context)
-    sent: list[dict[str, Any]] = []
+    progress = ReminderProgress(plan, started_at)
     for number in range(1, plan.count + 1):
         due_at = started_at + number * plan.interval
-        context.set_custom_status({
-            "sent": number - 1, "count": plan.count, "nextDueAt": format_instant(due_at),
-        })
+        progress = progress.due(due_at)
+        context.set_custom_status(progress.to_json())
         yield context.create_timer(due_at)
-        summary = yield context.call_activity(SEND_REMINDER, {
+        reminder: ReminderInput = {
             "instanceId": context.instance_id,
             "to": plan.recipient,
             "at": format_instant(now(context)),
@@ -55,15 +62,11 @@ def reminders_orchestrator(context: df.DurableOrchestrationContext) -> Orchestra
             "count": plan.count,
             "subject": plan.subject,
             "message": plan.message,
-        })
-        sent.append({"number": number, "dueAt": format_instant(due_at), **summary})
-        if not context.is_replaying:
+        }
+        outcome = yield from deliver(context, SEND_REMINDER, reminder, reminder_step(number))
+        progress = progress.record(number, due_at, outcome)
+        if not context.is_replaying and not isinstance(outcome, NotificationFailure):
             logger.info("%s: reminder %d/%d sent", context.instance_id, number, plan.count)
-    context.set_custom_status({"sent": plan.count, "count": plan.count, "nextDueAt": None})
-    return {
-        "recipient": plan.recipient,
-        "count": plan.count,
-        "interval": format_duration(plan.interval),
-        "startedAt": format_instant(started_at),
-        "reminders": sent,
-    }
+    progress = progress.due(None)
+    context.set_custom_status(progress.to_json())
+    return progress.result()

@@ -26,7 +26,9 @@ START_BODY = {
     "approver": "bob@contoso.com",
     "escalateTo": "head-of-department@contoso.com",
 }
-DECISION_BODY = {"decision": "approved", "by": "bob@contoso.com", "comment": "Go ahead"}
+DECISION_BODY = {"decision": "approved", "comment": "Go ahead"}
+#: The decider signs in (App Service Authentication's header; locally sent by the client).
+DECIDER = {"X-MS-CLIENT-PRINCIPAL-NAME": "bob@contoso.com"}
 
 
 class Load:
@@ -38,9 +40,9 @@ class Load:
         self.polls = 0
         self.conflicts = 0
 
-    async def call(self, method: str, url: str, body: Any = None) -> tuple[int, Any]:
+    async def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         self.requests += 1
-        async with self.session.request(method, url, json=body) as response:
+        async with self.session.request(method, url, json=body, headers=headers) as response:
             text = await response.text()
             return response.status, (json.loads(text) if text else None)
 
@@ -64,7 +66,7 @@ class Load:
         await self.poll(status_url, _awaiting)
         awaiting = time.perf_counter()
         while True:
-            status, body = await self.call("POST", f"{self.base}/api/approvals/{started['id']}/decision", DECISION_BODY)
+            status, body = await self.call("POST", f"{self.base}/api/approvals/{started['id']}/decision", DECISION_BODY, DECIDER)
             if status == 202:
                 break
             if status != 409:

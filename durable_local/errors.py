@@ -17,7 +17,7 @@
     └── StoreError                       the state file failed us (retried by the dispatcher)
         └── StaleCompletion              a completion for a lost lease / old execution; dropped
 
-Messages say what happened and what to do next; HTTP mapping lives in ``durable_local.http``.
+Messages say what happened and what to do next; HTTP mapping lives in ``durable_local.frontends.http.responses``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from approval.models import DECISION_EVENT, parse_instant
+from approval.domain import DECISION_EVENT
+from approval.durations import parse_instant
+from approval.identity import PRINCIPAL_NAME_HEADER
 from durable_local.testing import TestHost
 
 
@@ -30,11 +32,12 @@ class ApprovalClient:
         self.host = host
 
     async def request(
-        self, method: str, path_or_url: str, body: Any = None, *, raw: bytes | None = None
+        self, method: str, path_or_url: str, body: Any = None, *, raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         url = path_or_url if path_or_url.startswith("http") else self.host.url(path_or_url)
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        headers = {"Content-Type": "application/json"} if data is not None else {}
+        headers = {**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})}
         async with self.host.http.request(method, url, data=data, headers=headers) as response:
             text = await response.text()
             decoded = json.loads(text) if text else None
@@ -54,13 +57,15 @@ class ApprovalClient:
         return reply.body
 
     async def decide(
-        self, instance_id: str, decision: str = "approved", by: str = "bob@contoso.com",
+        self, instance_id: str, decision: str = "approved", by: str | None = "bob@contoso.com",
         comment: str | None = None,
     ) -> Reply:
-        body: dict[str, Any] = {"decision": decision, "by": by}
+        """POST a decision signed in as ``by`` (``X-MS-CLIENT-PRINCIPAL-NAME``; ``None``: anonymous)."""
+        body: dict[str, Any] = {"decision": decision}
         if comment is not None:
             body["comment"] = comment
-        return await self.request("POST", f"/api/approvals/{instance_id}/decision", body)
+        headers = {PRINCIPAL_NAME_HEADER: by} if by is not None else {}
+        return await self.request("POST", f"/api/approvals/{instance_id}/decision", body, headers=headers)
 
     async def view(self, instance_id: str) -> dict[str, Any]:
         reply = await self.request("GET", f"/api/approvals/{instance_id}")

@@ -59,6 +59,8 @@ def test_indexes_exactly_the_expected_functions(index: dict[str, dict[str, Any]]
         "start_orchestration": "httpTrigger",
         "submit_decision": "httpTrigger",
         "get_approval": "httpTrigger",
+        "start_reminders": "httpTrigger",
+        "get_reminders": "httpTrigger",
         "approval_orchestrator": "orchestrationTrigger",
         "reminders_orchestrator": "orchestrationTrigger",
         "NotifyApprover": "activityTrigger",
@@ -75,6 +77,8 @@ def test_indexes_exactly_the_expected_functions(index: dict[str, dict[str, Any]]
         ("start_orchestration", "orchestrators/{functionName}", "POST"),
         ("submit_decision", "approvals/{instanceId}/decision", "POST"),
         ("get_approval", "approvals/{instanceId}", "GET"),
+        ("start_reminders", "reminders", "POST"),
+        ("get_reminders", "reminders/{instanceId}", "GET"),
     ],
 )
 def test_http_functions_have_route_method_function_key_and_durable_client(

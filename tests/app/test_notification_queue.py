@@ -18,7 +18,7 @@ import pytest
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient
 
-from activities.notifications import NOTIFICATION_QUEUE
+from activities.contracts import NOTIFICATION_QUEUE
 from durable_local.services.clock import ManualClock
 from durable_local.testing import run_host
 

@@ -9,7 +9,7 @@ import azure.functions as func
 import pytest
 
 import function_app  # noqa: F401  (registers the blueprints, as the worker would)
-from activities import notifications
+from activities import contracts, notifications
 
 T = TypeVar("T")
 
@@ -30,19 +30,19 @@ class CapturedOut(func.Out[T], Generic[T]):
         return self.value
 
 
-REQUEST: notifications.NotifyApproverInput = {
+REQUEST: contracts.NotifyApproverInput = {
     "instanceId": "i1", "to": "bob", "at": AT, "title": "DC", "requester": "ada",
     "deadline": "2026-01-02T09:00:00Z", "details": "1.2M",
 }
-ESCALATION: notifications.EscalationInput = {
+ESCALATION: contracts.EscalationInput = {
     "instanceId": "i1", "to": "boss", "at": AT, "title": "DC", "requester": "ada",
     "approver": "bob", "deadline": "2026-01-03T09:00:00Z",
 }
-DECISION: notifications.ApprovalInput = {
+DECISION: contracts.ApprovalInput = {
     "instanceId": "i1", "to": "ada", "at": AT, "title": "DC", "outcome": "approved",
     "by": "boss", "comment": "go", "escalated": True,
 }
-REMINDER: notifications.ReminderInput = {
+REMINDER: contracts.ReminderInput = {
     "instanceId": "i1", "to": "ada", "at": AT, "dueAt": AT, "number": 3, "count": 10,
     "subject": "Reminder", "message": "Review the design",
 }

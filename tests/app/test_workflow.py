@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from approval.models import DECISION_EVENT
+from approval.domain import DECISION_EVENT
 from durable_local.services.clock import ManualClock
 from durable_local.testing import TestHost, run_host
 
@@ -236,14 +236,16 @@ async def test_no_instance_stays_running_after_decisions(api: ApprovalClient) ->
 
 
 async def test_sends_ten_reminders_exactly_one_virtual_day_apart(api: ApprovalClient) -> None:
-    reply = await api.request("POST", "/api/orchestrators/reminders_orchestrator",
+    reply = await api.request("POST", "/api/reminders",
                               {"recipient": "ada@contoso.com", "message": "Review the design"})
     assert reply.status == 202, reply.body
     instance_id = reply.body["id"]
     await api.host.idle()
     status = await api.host.status(instance_id)
     assert status is not None and status.custom_status is not None
-    started_at = instant(json.loads(status.custom_status)["nextDueAt"]) - timedelta(days=1)
+    progress = json.loads(status.custom_status)
+    started_at = instant(progress["startedAt"])
+    assert instant(progress["nextDueAt"]) == started_at + timedelta(days=1)
 
     await api.host.advance(timedelta(days=10))
     result = await api.result(instance_id)
@@ -252,6 +254,7 @@ async def test_sends_ten_reminders_exactly_one_virtual_day_apart(api: ApprovalCl
     assert [instant(r["dueAt"]) for r in reminders] == [
         started_at + timedelta(days=n) for n in range(1, 11)]
     assert [r["id"] for r in reminders] == [f"{instance_id}:reminder-{n}" for n in range(1, 11)]
+    assert {r["status"] for r in reminders} == {"sent"} and result["notificationFailures"] == []
 
     history = await api.host.history(instance_id)
     fire_at = [instant(e["FireAt"]) for e in history if e["EventType"] == TIMER_CREATED]
@@ -263,7 +266,9 @@ async def test_sends_ten_reminders_exactly_one_virtual_day_apart(api: ApprovalCl
         assert close_to(reminders[n - 1]["at"], started_at + timedelta(days=n))
 
 
-async def test_reminders_accept_a_demo_interval_and_count(api: ApprovalClient) -> None:
+async def test_reminders_accept_a_demo_interval_and_count_through_the_generic_starter_too(
+    api: ApprovalClient,
+) -> None:
     reply = await api.request("POST", "/api/orchestrators/reminders_orchestrator", {
         "recipient": "ada@contoso.com", "message": "m", "interval": "PT10S", "count": 3})
     instance_id = reply.body["id"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from approval.identity import PRINCIPAL_NAME_HEADER
 from durable_local.services.clock import ManualClock
 from durable_local.testing import run_host
 
@@ -95,9 +96,10 @@ async def test_start_with_an_instance_id_is_idempotent_while_the_instance_is_act
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({"decision": "maybe", "by": "bob"}, ["decision"]),
-        ({"decision": "approved"}, ["by"]),
-        ({"decision": "approved", "by": "", "when": "now"}, ["when", "by"]),
+        ({"decision": "maybe"}, ["decision"]),
+        ({}, ["decision"]),
+        ({"decision": "approved", "by": "bob@contoso.com"}, ["by"]),
+        ({"decision": "yes", "comment": "", "when": "now"}, ["when", "decision", "comment"]),
         ([], ["body"]),
     ],
 )
@@ -105,8 +107,10 @@ async def test_decision_answers_400_naming_every_invalid_field(
     api: ApprovalClient, body: object, fields: list[str]
 ) -> None:
     instance_id = (await api.start())["id"]
-    reply = await api.request("POST", f"/api/approvals/{instance_id}/decision", body)
+    reply = await api.request("POST", f"/api/approvals/{instance_id}/decision", body,
+                              headers={PRINCIPAL_NAME_HEADER: "bob@contoso.com"})
     assert reply.status == 400
+    assert reply.body["error"] == "invalid_request"
     assert [e["field"] for e in reply.body["errors"]] == fields
 
 
@@ -138,12 +142,47 @@ async def test_generic_starter_answers_400_for_malformed_json(api: ApprovalClien
     assert (reply.status, [e["field"] for e in reply.body["errors"]]) == (400, ["body"])
 
 
-async def test_generic_start_of_an_approval_without_resolved_defaults_fails_with_a_reason(
+async def test_generic_starter_refuses_an_approval_input_the_orchestrator_would_refuse(
     api: ApprovalClient,
 ) -> None:
     reply = await api.request("POST", "/api/orchestrators/approval_orchestrator",
                               {"title": "t", "requester": "r", "approver": "a"})
+    assert reply.status == 400
+    assert [e["field"] for e in reply.body["errors"]] == ["escalateTo", "deadline", "escalationDeadline"]
+    instances = await api.request("GET", "/runtime/webhooks/durabletask/instances")
+    assert instances.body == []
+
+
+async def test_generic_starter_refuses_an_invalid_reminder_plan(api: ApprovalClient) -> None:
+    reply = await api.request("POST", "/api/orchestrators/reminders_orchestrator",
+                              {"recipient": "ada@contoso.com", "count": 0})
+    assert reply.status == 400
+    assert [e["field"] for e in reply.body["errors"]] == ["message", "count"]
+
+
+async def test_a_failed_instance_shows_its_reason_in_one_line(
+    api: ApprovalClient,
+) -> None:
+    # Started on the Durable HTTP API, which checks nothing: the orchestrator fails at once.
+    reply = await api.request("POST", "/runtime/webhooks/durabletask/orchestrators/approval_orchestrator/broken",
+                              {"title": 7})
     assert reply.status == 202
-    status = await api.host.wait_for(reply.body["id"], "Failed", "Completed")
-    assert status.runtime_status == "Failed" and status.output is not None
-    assert "escalateTo" in status.output and "deadline" in status.output
+    await api.host.wait_for("broken", "Failed")
+    view = await api.view("broken")
+    assert view["runtimeStatus"] == "Failed"
+    assert "\n" not in view["error"] and "Traceback" not in view["error"]
+    assert "title" in view["error"] and "requester" in view["error"]
+    status = await api.request("GET", "/runtime/webhooks/durabletask/instances/broken")
+    assert status.body["output"].startswith(view["error"])
+
+
+async def test_the_hosts_own_404_and_405_have_the_apps_error_shape(api: ApprovalClient) -> None:
+    unknown = await api.request("GET", "/api/no-such-route")
+    assert unknown.status == 404
+    assert unknown.body["error"] == "not_found" and "/api/no-such-route" in unknown.body["message"]
+    wrong_method = await api.request("DELETE", "/api/approvals")
+    assert (wrong_method.status, wrong_method.headers["Allow"]) == (405, "POST")
+    assert wrong_method.body["error"] == "method_not_allowed" and "DELETE" in wrong_method.body["message"]
+    # The Durable HTTP API keeps the extension's own answers.
+    durable = await api.request("POST", "/runtime/webhooks/durabletask/instances/nope/raiseEvent/x", {})
+    assert durable.status == 404 and "error" not in (durable.body or {})

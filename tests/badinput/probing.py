@@ -27,7 +27,7 @@ from yarl import URL
 from durable_local.testing import TestHost
 
 API = "/runtime/webhooks/durabletask"
-APPROVER, HEAD = "bob@contoso.com", "head-of-department@contoso.com"
+REQUESTER, APPROVER, HEAD = "ada@contoso.com", "bob@contoso.com", "head-of-department@contoso.com"
 #: Each table with its key, so two reads list the rows in the same order.
 _TABLES = {"instances": "instance_id", "history": "instance_id, seq", "messages": "id", "activities": "id"}
 
@@ -130,7 +130,7 @@ async def create_known_instances(host: TestHost) -> Known:
     """An approval awaiting a decision, one approved, one Failed (bad input) and one Terminated."""
 
     async def start_approval(instance_id: str) -> None:
-        body = {"title": "probe", "requester": "ada@contoso.com", "approver": APPROVER, "instanceId": instance_id}
+        body = {"title": "probe", "requester": REQUESTER, "approver": APPROVER, "instanceId": instance_id}
         async with host.http.post(host.url("/api/approvals"), json=body) as reply:
             assert reply.status == 202, await reply.text()
 
@@ -138,13 +138,15 @@ async def create_known_instances(host: TestHost) -> Known:
         await start_approval(instance_id)
     await host.idle()
     async with host.http.post(
-        host.url("/api/approvals/known-completed/decision"), json={"decision": "approved", "by": APPROVER}
+        host.url("/api/approvals/known-completed/decision"), json={"decision": "approved"},
+        headers={"X-MS-CLIENT-PRINCIPAL-NAME": APPROVER},
     ) as reply:
         assert reply.status == 202, await reply.text()
     async with host.http.post(host.url(f"{API}/instances/known-terminated/terminate?reason=probe")) as reply:
         assert reply.status == 202, await reply.text()
-    # The approval orchestrator fails an instance whose input is not an approval request.
-    async with host.http.post(host.url("/api/orchestrators/approval_orchestrator"), json={"title": 7}) as reply:
+    # The approval orchestrator fails an instance whose input is not an approval request (the
+    # app's starters refuse such input; the Durable HTTP API checks nothing).
+    async with host.http.post(host.url(f"{API}/orchestrators/approval_orchestrator"), json={"title": 7}) as reply:
         assert reply.status == 202, await reply.text()
         failed = (await reply.json())["id"]
     await host.idle()

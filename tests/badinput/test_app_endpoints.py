@@ -17,11 +17,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from approval.models import ValidationError, parse_decision_request
+from approval.domain import parse_decision_request
+from approval.identity import PRINCIPAL_HEADER, PRINCIPAL_NAME_HEADER
+from approval.validation import ValidationError
 from durable_local.testing import TestHost
 
-from .probing import Known, probe, segment
+from .probing import APPROVER, REQUESTER, Known, probe, segment
 from .strategies import HOSTILE_BODIES, LONG_IDS, PROPERTY, bodies, content_types, nasty_text, params
+
+header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=80)
 
 pytestmark = [pytest.mark.fault, pytest.mark.asyncio(loop_scope="module")]
 
@@ -36,10 +40,20 @@ def resolve(known: Known, target: tuple[str, str]) -> str:
 
 def is_decision(body: bytes) -> bool:
     try:
-        parse_decision_request(body)
+        parse_decision_request(body, APPROVER)
     except (ValidationError, RecursionError):
         return False
     return True
+
+
+#: Who the request claims to be: nobody, the approver, the requester, a stranger, or junk in
+#: either App Service Authentication header.
+callers = st.one_of(
+    st.none(),
+    st.sampled_from([APPROVER, REQUESTER, "mallory@contoso.com"]).map(lambda name: {PRINCIPAL_NAME_HEADER: name}),
+    header_text.map(lambda text: {PRINCIPAL_HEADER: text}),
+    header_text.map(lambda text: {PRINCIPAL_NAME_HEADER: text}),
+)
 
 
 @PROPERTY
@@ -67,16 +81,25 @@ async def test_start_approval_rejects_invalid_fields_with_a_json_400_naming_them
 
 
 @PROPERTY
-@given(target=instance_ids, body=bodies, content_type=content_types, query=params)
-async def test_decision_answers_every_id_and_body_without_a_server_error(
-    host: TestHost, known: Known, target: tuple[str, str], body: bytes, content_type: str | None, query: list[tuple[str, str]]
+@given(target=instance_ids, body=bodies, content_type=content_types, query=params, caller=callers)
+async def test_decision_answers_every_id_body_and_caller_without_a_server_error(
+    host: TestHost, known: Known, target: tuple[str, str], body: bytes, content_type: str | None,
+    query: list[tuple[str, str]], caller: dict[str, str] | None,
 ) -> None:
     instance_id = resolve(known, target)
-    # A valid decision would end the shared awaiting instance; that path has its own tests.
-    assume(not (instance_id == known.awaiting and is_decision(body)))
-    await probe(
-        host, "POST", f"/api/approvals/{segment(instance_id)}/decision", body=body, content_type=content_type, params=query
+    # A valid decision by the approver would end the shared awaiting instance; that path has
+    # its own tests.
+    assume(not (instance_id == known.awaiting and caller == {PRINCIPAL_NAME_HEADER: APPROVER} and is_decision(body)))
+    answer = await probe(
+        host, "POST", f"/api/approvals/{segment(instance_id)}/decision", body=body, content_type=content_type,
+        params=query, headers=caller,
     )
+    assert answer.status != 202, answer
+    if caller is None:
+        # Without an identity nothing is decided: 401, or the host's 404/405 for a path that
+        # reaches no decision function (an empty id).
+        assert (answer.status, answer.json()["error"]) in (
+            (401, "unauthenticated"), (404, "not_found"), (405, "method_not_allowed")), answer
 
 
 @PROPERTY
@@ -101,8 +124,11 @@ async def test_generic_starter_answers_every_name_and_body_without_a_server_erro
 POST_ENDPOINTS = {
     "start": "/api/approvals",
     "decision": "/api/approvals/known-awaiting/decision",
+    # The generic starter checks the input of the app's own orchestrators, a 3 MB one included.
     "generic-starter": "/api/orchestrators/reminders_orchestrator",
+    "reminders": "/api/reminders",
 }
+AS_APPROVER = {PRINCIPAL_NAME_HEADER: APPROVER}
 
 
 @pytest.mark.parametrize("body", list(HOSTILE_BODIES.values()), ids=list(HOSTILE_BODIES))
@@ -110,12 +136,8 @@ POST_ENDPOINTS = {
 async def test_app_endpoints_reject_deep_nesting_and_megabyte_bodies_with_a_json_4xx(
     host: TestHost, known: Known, path: str, body: bytes
 ) -> None:
-    answer = await probe(host, "POST", path, body=body, content_type="application/json")
-    if path == POST_ENDPOINTS["generic-starter"] and body is HOSTILE_BODIES["huge-json"]:
-        # Any JSON is a valid input for the generic starter, a 3 MB one included.
-        assert answer.status == 202
-    else:
-        assert 400 <= answer.status < 500
+    answer = await probe(host, "POST", path, body=body, content_type="application/json", headers=AS_APPROVER)
+    assert 400 <= answer.status < 500
 
 
 @pytest.mark.parametrize("instance_id", list(LONG_IDS.values()), ids=list(LONG_IDS))
@@ -123,8 +145,9 @@ async def test_app_endpoints_reject_deep_nesting_and_megabyte_bodies_with_a_json
 async def test_app_endpoints_answer_10000_character_ids_with_a_json_4xx(
     host: TestHost, known: Known, method: str, template: str, instance_id: str
 ) -> None:
-    body = b'{"decision": "approved", "by": "bob@contoso.com"}' if method == "POST" else None
-    answer = await probe(host, method, template.format(segment(instance_id)), body=body, content_type="application/json")
+    body = b'{"decision": "approved"}' if method == "POST" else None
+    answer = await probe(host, method, template.format(segment(instance_id)), body=body, content_type="application/json",
+                         headers=AS_APPROVER)
     assert 400 <= answer.status < 500
 
 
@@ -150,8 +173,9 @@ async def test_app_endpoints_answer_ids_and_names_with_special_characters_with_a
     host: TestHost, known: Known, route: tuple[str, str], char: str
 ) -> None:
     method, template = route
-    body = b'{"decision": "approved", "by": "bob@contoso.com"}' if method == "POST" else None
-    answer = await probe(host, method, template.format(segment(f"probe{char}id")), body=body, content_type="application/json")
+    body = b'{"decision": "approved"}' if method == "POST" else None
+    answer = await probe(host, method, template.format(segment(f"probe{char}id")), body=body, content_type="application/json",
+                         headers=AS_APPROVER)
     assert 400 <= answer.status < 500
 
 

@@ -4,13 +4,19 @@ Every fixture and test here runs on the session's event loop (``loop_scope="sess
 browser started once can serve every test. Each test gets a fresh browser context (empty
 localStorage), 1280×800, a fixed locale and a time zone that is not UTC, so that "local time"
 is visibly converted. JavaScript errors and CSP violations on the page fail the test.
+
+Without Debian's Chromium (``make test`` installs it only as root), the browser tests are
+skipped with the reason and the command that enables them, shown in pytest's summary. Under CI
+(``CI`` set, as ``.ci/run`` runs) they are never skipped: a missing browser fails them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -18,12 +24,32 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from durable_local.services.clock import ManualClock
 from durable_local.testing import TestHost, run_host
-from tests.browser.support import APP_DIR, APPROVAL_SETTINGS, AppCalls, launch_chromium, serve_dashboard
+from tests.browser.support import (
+    APP_DIR,
+    APPROVAL_SETTINGS,
+    CHROMIUM,
+    AppCalls,
+    launch_chromium,
+    serve_dashboard,
+    skip_reason,
+)
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 TIMEZONE = "Europe/Berlin"
 #: Chromium logs every non-2xx fetch; the page shows those answers itself (tests check that).
 EXPECTED_CONSOLE = "Failed to load resource"
+
+
+BROWSER_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if Path(CHROMIUM).exists() or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason=skip_reason(CHROMIUM))
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(skip)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -86,6 +86,7 @@ async def shoot(page: Page, url: str, out: Path, escalated_id: str) -> list[str]
     await page.set_viewport_size({"width": 375, "height": 800})
     await page.goto(url + "#/approvals")
     await page.locator(".approval-card").first.wait_for()
+    await page.get_by_label("Act as").fill("bob@contoso.com")
     path = out / "approvals-phone.png"
     await page.screenshot(path=str(path), full_page=True)
     written.append(str(path))

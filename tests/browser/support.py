@@ -3,7 +3,7 @@
 * :func:`launch_chromium` starts Debian's ``/usr/bin/chromium`` through Playwright (never a
   browser Playwright downloads) with the flags this machine's closed network needs.
 * :func:`serve_dashboard` yields the dashboard's URL for a running :class:`TestHost`: the host's
-  own when ``open_host`` already wires :func:`durable_local.dashboard.setup_dashboard`, else a
+  own when ``open_host`` already wires :func:`durable_local.frontends.dashboard.setup_dashboard`, else a
   second server on a free port with ``create_app(host) + setup_dashboard`` (same engine, so the
   page, the management API and the app's functions all work there).
 * :class:`AppCalls` starts, decides and inspects approvals over real HTTP, as a curl user would.
@@ -45,6 +45,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WEBHOOK = "/runtime/webhooks/durabletask"
+
+
+def skip_reason(chromium: str) -> str:
+    """Why the browser tests are skipped without Chromium, and the command that enables them."""
+    return (
+        f"Chromium not found at {chromium}: browser tests skipped. "
+        "Enable them with `sudo apt-get install chromium` (or set CHROMIUM_PATH)."
+    )
 #: The app settings of local.settings.json.example, which the approval starter reads.
 APPROVAL_SETTINGS = {
     "APPROVAL_TIMEOUT": "PT24H",
@@ -58,7 +66,7 @@ async def launch_chromium(playwright: Playwright) -> Browser:
     if not Path(CHROMIUM).exists():
         raise FileNotFoundError(
             f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
-            "(`make test` installs it; by hand: apt-get install -y chromium), or set CHROMIUM_PATH."
+            "(`make test` installs it as root; otherwise: sudo apt-get install chromium), or set CHROMIUM_PATH."
         )
     return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -93,9 +101,12 @@ class AppCalls:
     def __init__(self, host: TestHost) -> None:
         self.host = host
 
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    async def call(self, method: str, path: str, body: Any = None, as_user: str | None = None) -> tuple[int, Any]:
+        """One call; ``as_user`` is sent as App Service Authentication's signed-in name."""
         data = json.dumps(body) if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
+        if as_user is not None:
+            headers["X-MS-CLIENT-PRINCIPAL-NAME"] = as_user
         async with self.host.http.request(method, self.host.url(path), data=data, headers=headers) as reply:
             text = await reply.text()
             try:
@@ -113,9 +124,7 @@ class AppCalls:
         return str(reply["id"])
 
     async def decide(self, instance_id: str, decision: str = "approved", by: str = "bob@contoso.com") -> None:
-        status, reply = await self.call(
-            "POST", f"/api/approvals/{instance_id}/decision", {"decision": decision, "by": by}
-        )
+        status, reply = await self.call("POST", f"/api/approvals/{instance_id}/decision", {"decision": decision}, as_user=by)
         assert status == 202, reply
         await self.host.wait_for(instance_id)
 

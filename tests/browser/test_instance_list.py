@@ -80,6 +80,10 @@ async def test_filters_by_status_id_prefix_name_and_created_range(dashboard: Das
 
     # Created range: everything was created at 10:00 Berlin time on 5 Jan.
     await page.get_by_role("button", name="Clear filters").click()
+    # Clearing navigates and renders a fresh form: wait for it, or the fill below could land
+    # in the old form just before it is replaced.
+    await expect(page).to_have_url(re.compile(r"#/instances$"))
+    await expect(page.get_by_label("Name")).to_have_value("")
     await page.get_by_label("Created from").fill("2026-01-05T10:01")
     await page.get_by_role("button", name="Apply filters").click()
     await expect(page).to_have_url(re.compile(r"from=2026-01-05T09%3A01"))

@@ -2,8 +2,9 @@
 
 Two sources of truth:
 
-* the reference's worked example (``shared/reference/example-approval-episodes.txt``), replayed
-  with the same orchestrator, clock and ids; compared on every field the reference shows;
+* the protocol reference's worked example, kept in ``tests/data/reference/`` (four episodes of
+  an approval: context JSON in, reply out), replayed with the same orchestrator, clock and ids;
+  compared on every field the reference shows;
 * recorded files under ``tests/data/golden/`` for further orchestrations, compared exactly.
   Regenerate them deliberately with ``DURABLE_LOCAL_UPDATE_GOLDEN=1`` and review the diff.
 """
@@ -26,8 +27,9 @@ from durable_local.services.store import SqliteStore
 
 from .conftest import APPS, running_engine
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "example-approval-episodes.txt"
-GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
+DATA = Path(__file__).resolve().parents[1] / "data"
+REFERENCE = DATA / "reference" / "example-approval-episodes.txt"
+GOLDEN = DATA / "golden"
 _EXECUTION = "0b9f3c2a8d7e4f6a9b1c2d3e4f5a6b7c"
 
 
@@ -56,8 +58,6 @@ def _normalise_ids(value: Any) -> Any:
 
 
 def _reference_episodes() -> list[dict[str, Any]]:
-    if not REFERENCE.exists():
-        pytest.fail(f"{REFERENCE} is missing: the shared reference must sit beside the repository")
     blocks = re.split(r"^#### .*$", REFERENCE.read_text(encoding="utf-8"), flags=re.M)[1:]
     parsed = [json.loads(b) for b in blocks]
     return [{"context": parsed[i], "reply": parsed[i + 1]} for i in range(0, len(parsed), 2)]

@@ -26,7 +26,8 @@ chaos: chains / approvals per round    2 / 3      3 / 4
 =====================================  =========  ==========
 
 The chaos test draws its kill moments and approval paths from ``random.Random(seed)``; the seed
-is printed and comes from ``DURABLE_LOCAL_SEED`` (default 20260105), so a failure reproduces.
+comes from ``DURABLE_LOCAL_SEED`` (default 20260105) and a failure names it in its message, so
+it reproduces.
 """
 
 from __future__ import annotations
@@ -50,12 +51,12 @@ from .apps.chain_blueprint import LOG_ENV, expected_chain
 from .conditions import wait_until
 from .host_process import HostProcess, host_environment
 from .invariants import history_problems, scheduled_input
+from .seed import SEED, seed_on_failure
 from .state_file import StateSnapshot, read_state
 
 pytestmark = [pytest.mark.fault, pytest.mark.e2e]
 
 FULL = os.environ.get("DURABLE_LOCAL_FULL") == "1"
-SEED = int(os.environ.get("DURABLE_LOCAL_SEED", "20260105"))
 APPS = Path(__file__).parent / "apps"
 API = "/runtime/webhooks/durabletask"
 #: maxConcurrentActivityFunctions of both fixture apps' host.json: at most this many in flight.
@@ -198,7 +199,7 @@ async def test_sigkill_mid_run_resumes_every_chain_and_reruns_only_in_flight_act
 APPROVER, HEAD = "bob@contoso.com", "head-of-department@contoso.com"
 #: Which activity wrote a notification, by the ``<instanceId>:<step>`` id it logs.
 NOTIFICATION_ACTIVITY = {"notify-approver": "NotifyApprover", "escalation": "Escalation", "decision": "Approval"}
-_QUEUED = re.compile(r"queued \w+ notification (?P<instance>\S+):(?P<step>notify-approver|escalation|decision) for")
+_QUEUED = re.compile(r"handing \w+ notification (?P<instance>\S+):(?P<step>notify-approver|escalation|decision) for")
 _EXECUTED = "Executed 'Functions."
 
 
@@ -225,10 +226,11 @@ class Planned:
             "escalateTo": HEAD, "deadline": deadline, "escalationDeadline": escalation, "instanceId": self.instance_id,
         }
 
-    def decision_body(self) -> dict[str, Any]:
+    def decision(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The decision body and the signed-in decider's header."""
         if self.kind == "escalated":
-            return {"decision": "approved", "by": HEAD}
-        return {"decision": self.kind, "by": APPROVER}
+            return {"decision": "approved"}, {"X-MS-CLIENT-PRINCIPAL-NAME": HEAD}
+        return {"decision": self.kind}, {"X-MS-CLIENT-PRINCIPAL-NAME": APPROVER}
 
 
 @dataclass
@@ -257,8 +259,9 @@ class ChaosRun:
             return
         stage = (body.get("customStatus") or {}).get("stage") if isinstance(body.get("customStatus"), dict) else None
         if not item.decided and item.decision_stage is not None and stage == item.decision_stage:
+            body, headers = item.decision()
             code, reply = await self._request(
-                "POST", f"{base}/api/approvals/{item.instance_id}/decision", json=item.decision_body()
+                "POST", f"{base}/api/approvals/{item.instance_id}/decision", json=body, headers=headers
             )
             if code == 202 or (code == 409 and reply and reply.get("stage") in ("approved", "rejected")):
                 item.decided = True
@@ -294,89 +297,89 @@ def actual_output(item: Planned) -> dict[str, Any]:
 async def test_chaos_random_sigkills_lose_no_instance_and_rerun_only_in_flight_activities(
     tmp_path: Path, azurite: str
 ) -> None:
-    rng = random.Random(SEED)
-    print(f"\nchaos seed {SEED} (set DURABLE_LOCAL_SEED to reproduce), {ROUNDS} rounds")
-    log, state = tmp_path / "activities.log", tmp_path / "state.sqlite"
-    env = host_environment(**{LOG_ENV: str(log), "AzureWebJobsStorage": azurite})
-    leased_at_kills: list[tuple[set[tuple[str, int]], set[tuple[str, str]]]] = []
-    outputs: list[Path] = []
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50)) as http:
-        run = ChaosRun(http)
-        for number in range(ROUNDS + 1):
-            final_round = number == ROUNDS
-            if not final_round:
-                for n in range(CHAINS_PER_ROUND):
-                    iid = f"chain-{number:02d}-{n}"
-                    run.planned[iid] = Planned(iid, "chain", seed=rng.randrange(1_000_000))
-                for n in range(APPROVALS_PER_ROUND):
-                    iid = f"approval-{number:02d}-{n}"
-                    run.planned[iid] = Planned(iid, rng.choice(["approved", "rejected", "escalated", "expired"]))
-            host = HostProcess(APPS / "chaos", state, tmp_path / f"host-{number:02d}.out", env)
-            outputs.append(host.output)
-            try:
-                base = await host.start()
-                driver = asyncio.ensure_future(
-                    wait_until(lambda base=base: run.drive_once(base), timeout=180, what="every chaos instance to finish")
-                )
-                if final_round:
-                    try:
-                        await driver
-                    except TimeoutError as err:
-                        unfinished = {iid: item.started for iid, item in run.planned.items() if item.final is None}
-                        raise AssertionError(
-                            f"{len(unfinished)} instances unfinished (id: started): {unfinished}\n"
-                            f"host output tail:\n{host.text()[-3000:]}"
-                        ) from err
-                    assert await host.stop() == 0
-                    break
-                target = rng.randint(0, 24)
-                await wait_until(
-                    lambda driver=driver, host=host, target=target: driver.done() or host.text().count(_EXECUTED) >= target,
-                    timeout=120,
-                    what=f"{target} function executions in round {number}",
-                )
-                host.kill()
-                driver.cancel()
-                await asyncio.gather(driver, return_exceptions=True)
-                if driver.done() and not driver.cancelled() and driver.exception() is not None:
-                    raise driver.exception()  # type: ignore[misc]
-                snapshot = read_state(state)
-                leased_at_kills.append((snapshot.leased(), snapshot.leased_by_name()))
-                print(f"round {number}: killed after {host.text().count(_EXECUTED)} executions "
-                      f"(target {target}), {len(snapshot.leased())} activities in flight")
-            finally:
-                host.ensure_dead()
+    with seed_on_failure():
+        rng = random.Random(SEED)
+        log, state = tmp_path / "activities.log", tmp_path / "state.sqlite"
+        env = host_environment(**{LOG_ENV: str(log), "AzureWebJobsStorage": azurite})
+        leased_at_kills: list[tuple[set[tuple[str, int]], set[tuple[str, str]]]] = []
+        outputs: list[Path] = []
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50)) as http:
+            run = ChaosRun(http)
+            for number in range(ROUNDS + 1):
+                final_round = number == ROUNDS
+                if not final_round:
+                    for n in range(CHAINS_PER_ROUND):
+                        iid = f"chain-{number:02d}-{n}"
+                        run.planned[iid] = Planned(iid, "chain", seed=rng.randrange(1_000_000))
+                    for n in range(APPROVALS_PER_ROUND):
+                        iid = f"approval-{number:02d}-{n}"
+                        run.planned[iid] = Planned(iid, rng.choice(["approved", "rejected", "escalated", "expired"]))
+                host = HostProcess(APPS / "chaos", state, tmp_path / f"host-{number:02d}.out", env)
+                outputs.append(host.output)
+                try:
+                    base = await host.start()
+                    driver = asyncio.ensure_future(
+                        wait_until(lambda base=base: run.drive_once(base), timeout=180, what="every chaos instance to finish")
+                    )
+                    if final_round:
+                        try:
+                            await driver
+                        except TimeoutError as err:
+                            unfinished = {iid: item.started for iid, item in run.planned.items() if item.final is None}
+                            raise AssertionError(
+                                f"{len(unfinished)} instances unfinished (id: started): {unfinished}\n"
+                                f"host output tail:\n{host.text()[-3000:]}"
+                            ) from err
+                        assert await host.stop() == 0
+                        break
+                    target = rng.randint(0, 24)
+                    await wait_until(
+                        lambda driver=driver, host=host, target=target: driver.done() or host.text().count(_EXECUTED) >= target,
+                        timeout=120,
+                        what=f"{target} function executions in round {number}",
+                    )
+                    host.kill()
+                    driver.cancel()
+                    await asyncio.gather(driver, return_exceptions=True)
+                    if driver.done() and not driver.cancelled() and driver.exception() is not None:
+                        raise driver.exception()  # type: ignore[misc]
+                    snapshot = read_state(state)
+                    leased_at_kills.append((snapshot.leased(), snapshot.leased_by_name()))
+                    print(f"round {number}: killed after {host.text().count(_EXECUTED)} executions "
+                          f"(target {target}), {len(snapshot.leased())} activities in flight")
+                finally:
+                    host.ensure_dead()
 
-    final = read_state(state)
-    planned = run.planned
-    assert {iid: item.final["runtimeStatus"] for iid, item in planned.items()} == dict.fromkeys(planned, "Completed")
-    assert {iid: actual_output(item) for iid, item in planned.items()} == {
-        iid: expected_output(item) for iid, item in planned.items()
-    }
-    problems = {iid: history_problems(final.history[iid]) for iid in planned}
-    assert {iid: p for iid, p in problems.items() if p} == {}
-    chains = [iid for iid, item in planned.items() if item.kind == "chain"]
-    check_chain_steps_match_task_ids(final, chains)
+        final = read_state(state)
+        planned = run.planned
+        assert {iid: item.final["runtimeStatus"] for iid, item in planned.items()} == dict.fromkeys(planned, "Completed")
+        assert {iid: actual_output(item) for iid, item in planned.items()} == {
+            iid: expected_output(item) for iid, item in planned.items()
+        }
+        problems = {iid: history_problems(final.history[iid]) for iid in planned}
+        assert {iid: p for iid, p in problems.items() if p} == {}
+        chains = [iid for iid, item in planned.items() if item.kind == "chain"]
+        check_chain_steps_match_task_ids(final, chains)
 
-    # Runs of each activity: chain steps from the step log, notifications from the host output.
-    chain_runs = count_runs(read_activity_log(log))
-    notification_runs: collections.Counter[tuple[str, str]] = collections.Counter()
-    for path in outputs:
-        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-        for match in _QUEUED.finditer(text):
-            notification_runs[(match["instance"], NOTIFICATION_ACTIVITY[match["step"]])] += 1
-    leased_chain = collections.Counter(key for chain_keys, _ in leased_at_kills for key in chain_keys)
-    leased_named = collections.Counter(key for _, named in leased_at_kills for key in named)
+        # Runs of each activity: chain steps from the step log, notifications from the host output.
+        chain_runs = count_runs(read_activity_log(log))
+        notification_runs: collections.Counter[tuple[str, str]] = collections.Counter()
+        for path in outputs:
+            text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+            for match in _QUEUED.finditer(text):
+                notification_runs[(match["instance"], NOTIFICATION_ACTIVITY[match["step"]])] += 1
+        leased_chain = collections.Counter(key for chain_keys, _ in leased_at_kills for key in chain_keys)
+        leased_named = collections.Counter(key for _, named in leased_at_kills for key in named)
 
-    for iid in planned:
-        for event in final.history[iid]:
-            if event["EventType"] != EventType.TASK_SCHEDULED:
-                continue
-            key_runs = chain_runs[(iid, event["EventId"])] if iid in chains else notification_runs[(iid, event["Name"])]
-            assert key_runs >= 1, f"{iid}: {event['Name']} task {event['EventId']} completed without running"
-    extra_chain = {key: n - 1 for key, n in chain_runs.items() if n > 1}
-    extra_notifications = {key: n - 1 for key, n in notification_runs.items() if n > 1}
-    print(f"re-runs: chain steps {extra_chain}, notifications {extra_notifications}; "
-          f"kills with work in flight: {sum(1 for c, _ in leased_at_kills if c)}")
-    assert {key: extra for key, extra in extra_chain.items() if extra > leased_chain[key]} == {}
-    assert {key: extra for key, extra in extra_notifications.items() if extra > leased_named[key]} == {}
+        for iid in planned:
+            for event in final.history[iid]:
+                if event["EventType"] != EventType.TASK_SCHEDULED:
+                    continue
+                key_runs = chain_runs[(iid, event["EventId"])] if iid in chains else notification_runs[(iid, event["Name"])]
+                assert key_runs >= 1, f"{iid}: {event['Name']} task {event['EventId']} completed without running"
+        extra_chain = {key: n - 1 for key, n in chain_runs.items() if n > 1}
+        extra_notifications = {key: n - 1 for key, n in notification_runs.items() if n > 1}
+        print(f"re-runs: chain steps {extra_chain}, notifications {extra_notifications}; "
+              f"kills with work in flight: {sum(1 for c, _ in leased_at_kills if c)}")
+        assert {key: extra for key, extra in extra_chain.items() if extra > leased_chain[key]} == {}
+        assert {key: extra for key, extra in extra_notifications.items() if extra > leased_named[key]} == {}

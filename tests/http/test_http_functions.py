@@ -58,14 +58,15 @@ async def test_unknown_route_is_404_json(http):
     response = await http.get("/api/does-not-exist")
     assert response.status == 404
     body = await response.json()
-    assert "/api/does-not-exist" in body["Message"]
+    assert body["error"] == "not_found" and "/api/does-not-exist" in body["message"]
 
 
 async def test_wrong_method_is_405_json_with_allow_header(http):
     response = await http.delete("/api/echo")
     assert response.status == 405
     assert response.headers["Allow"] == "POST, PUT"
-    assert "DELETE" in (await response.json())["Message"]
+    body = await response.json()
+    assert (body["error"], body["allow"]) == ("method_not_allowed", ["POST", "PUT"]) and "DELETE" in body["message"]
 
 
 async def test_returning_a_dict_fails_like_the_worker(http, caplog):

@@ -5,7 +5,8 @@ One catch-all route dispatches, in this order:
 1. ``/runtime/webhooks/durabletask/...`` — the public management API (:mod:`.management`);
 2. ``/durabletask/...`` — the same API as the SDK's ``rpcBaseUrl`` (:mod:`.client_binding`);
 3. ``/{routePrefix}/<route>`` — the app's HTTP functions (:mod:`.routes`, :mod:`.functions`),
-   404 JSON when nothing matches, 405 JSON (with ``Allow``) when only the method is wrong;
+   404 JSON when nothing matches, 405 JSON (with ``Allow``) when only the method is wrong, both
+   ``{"error", "message", ...}`` like the app's own errors;
 4. ``GET /`` and ``GET /admin/host/status`` — liveness answers, as ``func start`` gives.
 
 Handlers map deliberate errors themselves; the middleware turns anything that escapes into a
@@ -18,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
+from typing import Any
 
 from aiohttp import web
 
@@ -55,6 +57,18 @@ async def _unexpected_errors(request: web.Request, handler: Handler) -> web.Stre
         )
 
 
+def _app_error(status: int, error: str, message: str, headers: dict[str, str] | None = None, **extra: Any) -> web.Response:
+    """The host's own answer to a route or method no function serves, in the app's error shape.
+
+    The Functions host answers both an unknown route and a known route with the wrong method
+    with an empty 404 (azure-functions-host #10098). Here they are a 404 and a 405 with a body
+    in the shape the app's functions use (``{"error", "message", ...}``, issue 12), so a client
+    of the app sees one error shape whether a function or the host refused. The Durable HTTP
+    API keeps the extension's ``HttpError`` shape (:mod:`.responses`).
+    """
+    return json_response({"error": error, "message": message, **extra}, status, headers)
+
+
 def _under(path: str, base: str) -> bool:
     lowered = path.lower()
     return lowered == base or lowered.startswith(base + "/")
@@ -88,20 +102,17 @@ class RequestRouter:
                 )
             return await self.functions.invoke(found.function, request, found.values)
         if found:
-            return error_response(
-                HTTPStatus.METHOD_NOT_ALLOWED,
+            return _app_error(
+                HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                 f"{request.method} is not allowed on {request.rel_url.path}; allowed: {', '.join(found)}.",
-                exception_type="MethodNotAllowed",
-                headers={"Allow": ", ".join(found)},
+                headers={"Allow": ", ".join(found)}, allow=list(found),
             )
         if request.method == "GET" and path == "/":
             return web.Response(text="durable_local: your Functions app is up and running.\n")
         if request.method == "GET" and path.lower() == "/admin/host/status":
             return json_response({"state": "Running", "hubName": self.host.hub_name})
-        return error_response(
-            HTTPStatus.NOT_FOUND,
-            f"No function or API answers {request.method} {request.rel_url.path}.",
-            exception_type="NotFound",
+        return _app_error(
+            HTTPStatus.NOT_FOUND, "not_found", f"No function or API answers {request.method} {request.rel_url.path}."
         )
 
 

@@ -1,4 +1,4 @@
-"""SQLite implementation of :class:`durable_local.store.base.Store`.
+"""SQLite implementation of :class:`durable_local.services.store.base.Store`.
 
 It persists what it is given (:mod:`durable_local.records`) and builds no history events. The
 class is assembled from focused parts: :mod:`.sqlite_base` (connection, transactions, rows),

@@ -1,4 +1,4 @@
-"""The orchestrator of the reference's four-episode example (shared/reference/example-approval-episodes.txt)."""
+"""The orchestrator of the reference's four-episode example (tests/data/reference/example-approval-episodes.txt)."""
 
 from datetime import timedelta
 

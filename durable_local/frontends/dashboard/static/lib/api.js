@@ -170,7 +170,8 @@ export class DurableApi {
 
   // -- the app's own HTTP functions -----------------------------------------------------------
 
-  async appPost(path, json) {
-    return this.request("POST", path, { json });
+  /** POST to one of the app's functions; `headers` adds request headers (e.g. the caller's identity). */
+  async appPost(path, json, headers = {}) {
+    return this.request("POST", path, { json, headers });
   }
 }

@@ -1,4 +1,5 @@
-"""Validation of start bodies, decision bodies, event payloads, reminder input and settings."""
+"""Validation of start bodies, decision bodies, event payloads, reminder input and settings,
+and the rule of who may decide."""
 
 from __future__ import annotations
 
@@ -10,21 +11,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from approval.models import (
+from approval.domain import (
     ApprovalRequest,
     ApprovalSettings,
     Decision,
     Outcome,
-    ReminderPlan,
     SettingsError,
-    ValidationError,
-    check_instance_id,
+    Stage,
+    deciders,
     decision_from_event,
-    format_duration,
+    may_decide,
     parse_decision_request,
-    parse_duration,
     parse_start_request,
 )
+from approval.durations import format_duration, parse_duration
+from approval.reminder_plan import ReminderPlan, parse_reminder_request
+from approval.validation import ValidationError, check_instance_id
 
 SETTINGS = ApprovalSettings(
     approval_timeout=timedelta(hours=24),
@@ -52,7 +54,7 @@ def start_errors(value: Any, settings: ApprovalSettings = SETTINGS) -> dict[str,
 def decision_errors(value: Any) -> dict[str, str]:
     raw = value if isinstance(value, bytes) else body(value)
     with pytest.raises(ValidationError) as caught:
-        parse_decision_request(raw)
+        parse_decision_request(raw, "bob")
     return {e.field: e.message for e in caught.value.errors}
 
 
@@ -203,12 +205,23 @@ def test_start_accepts_valid_instance_ids(instance_id: str) -> None:
     assert parse_start_request(body({**VALID_START, "instanceId": instance_id}), SETTINGS)
 
 
-def test_validation_error_body_lists_every_field() -> None:
+def test_validation_error_lists_every_field_in_order() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_start_request(body({"title": "", "deadline": "PT0S"}), SETTINGS)
-    payload = caught.value.to_json()
-    assert payload["error"] == "invalid_request"
-    assert [e["field"] for e in payload["errors"]] == ["title", "requester", "approver", "deadline"]
+    assert [e.field for e in caught.value.errors] == ["title", "requester", "approver", "deadline"]
+
+
+def test_start_refuses_a_requester_who_is_also_the_approver() -> None:
+    errors = start_errors({**VALID_START, "approver": "ADA@contoso.com"})
+    assert set(errors) == {"approver"}
+    assert "nobody decides their own request" in errors["approver"]
+
+
+def test_start_refuses_a_requester_who_is_also_the_escalation_target() -> None:
+    assert set(start_errors({**VALID_START, "escalateTo": "ada@contoso.com"})) == {"escalateTo"}
+    settings = ApprovalSettings(escalate_to="ada@contoso.com")
+    errors = start_errors(VALID_START, settings)
+    assert set(errors) == {"escalateTo"} and "ESCALATE_TO" in errors["escalateTo"]
 
 
 # --- durations ---------------------------------------------------------------------------------
@@ -265,10 +278,16 @@ def test_unusable_settings_raise_naming_each_setting() -> None:
 
 
 @pytest.mark.parametrize("outcome", ["approved", "rejected"])
-def test_decision_body_is_parsed(outcome: str) -> None:
-    decision = parse_decision_request(body({"decision": outcome, "by": "bob", "comment": "ok"}))
+def test_decision_body_is_parsed_and_the_caller_is_the_decider(outcome: str) -> None:
+    decision = parse_decision_request(body({"decision": outcome, "comment": "ok"}), "bob")
     assert decision == Decision(Outcome(outcome), "bob", "ok")
     assert decision.to_event() == {"decision": outcome, "by": "bob", "comment": "ok"}
+
+
+def test_decision_body_refuses_by_and_says_where_the_decider_comes_from() -> None:
+    errors = decision_errors({"decision": "approved", "by": "mallory"})
+    assert set(errors) == {"by"}
+    assert "X-MS-CLIENT-PRINCIPAL-NAME" in errors["by"]
 
 
 @pytest.mark.parametrize(
@@ -278,17 +297,15 @@ def test_decision_body_is_parsed(outcome: str) -> None:
         (b"{nope", {"body"}),
         ([], {"body"}),
         ("approved", {"body"}),
-        ({}, {"decision", "by"}),
-        ({"decision": "maybe", "by": "bob"}, {"decision"}),
-        ({"decision": "Approved", "by": "bob"}, {"decision"}),
-        ({"decision": True, "by": "bob"}, {"decision"}),
-        ({"decision": "approved"}, {"by"}),
+        ({}, {"decision"}),
+        ({"decision": "maybe"}, {"decision"}),
+        ({"decision": "Approved"}, {"decision"}),
+        ({"decision": True}, {"decision"}),
         ({"decision": "approved", "by": ""}, {"by"}),
-        ({"decision": "approved", "by": 3}, {"by"}),
-        ({"decision": "approved", "by": "bob", "comment": 5}, {"comment"}),
-        ({"decision": "approved", "by": "bob", "comment": ""}, {"comment"}),
-        ({"decision": "approved", "by": "bob", "at": "now"}, {"at"}),
-        ({"decision": "yes", "by": "", "extra": 1}, {"decision", "by", "extra"}),
+        ({"decision": "approved", "comment": 5}, {"comment"}),
+        ({"decision": "approved", "comment": ""}, {"comment"}),
+        ({"decision": "approved", "at": "now"}, {"at"}),
+        ({"decision": "yes", "by": "bob", "extra": 1}, {"decision", "by", "extra"}),
     ],
 )
 def test_decision_body_names_every_invalid_field(value: Any, fields: set[str]) -> None:
@@ -311,6 +328,31 @@ def test_event_payload_is_accepted_as_object_or_as_json_text() -> None:
 )
 def test_event_payload_without_a_valid_decision_yields_none(payload: Any) -> None:
     assert decision_from_event(payload) is None
+
+
+# --- who may decide ---------------------------------------------------------------------------
+
+
+def test_only_the_approver_decides_while_awaiting_approval() -> None:
+    assert deciders(Stage.AWAITING_APPROVAL, "bob", "head") == ("bob",)
+    assert may_decide("Bob", Stage.AWAITING_APPROVAL, "ada", "bob", "head")
+    assert not may_decide("head", Stage.AWAITING_APPROVAL, "ada", "bob", "head")
+    assert not may_decide("mallory", Stage.AWAITING_APPROVAL, "ada", "bob", "head")
+
+
+def test_after_escalation_the_target_is_the_assignee_and_the_approver_may_still_decide() -> None:
+    assert deciders(Stage.ESCALATED, "bob", "head") == ("head", "bob")
+    assert deciders(Stage.ESCALATED, "bob", "BOB") == ("BOB",)
+    assert may_decide("head", Stage.ESCALATED, "ada", "bob", "head")
+    assert may_decide("bob", Stage.ESCALATED, "ada", "bob", "head")
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_the_requester_never_decides_and_nobody_decides_an_ended_approval(stage: Stage) -> None:
+    assert not may_decide("ada", stage, "ada", "ada", "ada")
+    if not stage.awaits_decision:
+        assert deciders(stage, "bob", "head") == ()
+        assert not may_decide("bob", stage, "ada", "bob", "head")
 
 
 # --- reminders ---------------------------------------------------------------------------------
@@ -348,3 +390,31 @@ def test_reminder_plan_names_every_invalid_field(value: Any, fields: set[str]) -
     with pytest.raises(ValidationError) as caught:
         ReminderPlan.from_input(value)
     assert {e.field for e in caught.value.errors} == fields
+
+
+def test_reminder_request_takes_an_optional_instance_id() -> None:
+    start = parse_reminder_request(body({"recipient": "ada", "message": "m", "instanceId": "r-1"}))
+    assert (start.instance_id, start.plan.count, start.plan.interval) == ("r-1", 10, timedelta(days=1))
+    assert parse_reminder_request(body({"recipient": "ada", "message": "m"})).instance_id is None
+
+
+def test_reminder_request_names_every_invalid_field_at_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_reminder_request(body({"recipient": "", "count": 99, "interval": "P1M", "instanceId": "a/b", "x": 1}))
+    assert [e.field for e in caught.value.errors] == ["x", "recipient", "message", "interval", "count", "instanceId"]
+
+
+def test_an_orchestration_input_naming_the_requester_as_approver_still_replays() -> None:
+    # Started before the rule, or on the Durable HTTP API: the orchestrator must not fail on
+    # replay; only the starters refuse it (and nobody can decide it: see may_decide).
+    value = {**VALID_START, "approver": "ada@contoso.com", "escalateTo": "head",
+             "deadline": "PT1H", "escalationDeadline": "PT1H"}
+    assert ApprovalRequest.from_input(value).approver == "ada@contoso.com"
+    with pytest.raises(ValidationError) as caught:
+        ApprovalRequest.from_input(value, refuse_self_decision=True)
+    assert [e.field for e in caught.value.errors] == ["approver"]
+
+
+def test_start_names_the_self_decision_alongside_other_errors() -> None:
+    errors = start_errors({**VALID_START, "approver": "ada@contoso.com", "deadline": "PT0S"})
+    assert set(errors) == {"approver", "deadline"}
