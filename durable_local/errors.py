@@ -13,6 +13,7 @@
     ├── InstanceNotFound                 no such instance                         -> 404
     ├── InstanceAlreadyExists            a running instance holds that id        -> 409 (the extension: 500)
     ├── InstanceGone                     instance is finished for this operation -> 410
+    ├── InvalidOperation                 not allowed in the instance's state     -> 500 (as the extension)
     ├── BindingError                     an output binding could not be written (the invocation fails)
     └── StoreError                       the state file failed us (retried by the dispatcher)
         └── StaleCompletion              a completion for a lost lease / old execution; dropped
@@ -21,6 +22,8 @@ Messages say what happened and what to do next; HTTP mapping lives in ``durable_
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 class DurableLocalError(Exception):
@@ -51,13 +54,16 @@ class ClientRequestError(DurableLocalError):
 class OrchestratorNotFound(ClientRequestError):
     """No orchestrator function with the requested name is registered."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, known: list[str] | None = None) -> None:
         self.name = name
-        # Wording of the extension's ArgumentException (ext: DurableClient.StartNewAsync).
-        super().__init__(
-            f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function. "
-            "Additional info: the local host found no orchestrator with this name in function_app.py."
-        )
+        super().__init__(unavailable_function_message(name, "orchestrator", known or []))
+
+
+def unavailable_function_message(name: str, kind: str, known: Iterable[str]) -> str:
+    """ext ``DurableTaskExtension.GetInvalid...FunctionMessage`` (ThrowIfFunctionDoesNotExist)."""
+    names = ", ".join(f"'{n}'" for n in sorted(known))
+    info = f"The following are the known {kind} functions: {names}." if names else f"No {kind} functions are currently registered!"
+    return f"The function '{name}' doesn't exist, is disabled, or is not an {kind} function. Additional info: {info}"
 
 
 class InvalidInstanceId(ClientRequestError):
@@ -69,10 +75,7 @@ class EntityFunctionNotFound(ClientRequestError):
 
     def __init__(self, name: str, known: list[str]) -> None:
         self.name = name
-        names = ", ".join(f"'{n}'" for n in sorted(known))
-        info = f"The following are the known entity functions: {names}." if names else "No entity functions are currently registered!"
-        # Wording of ext DurableTaskExtension.ThrowIfFunctionDoesNotExist.
-        super().__init__(f"The function '{name}' doesn't exist, is disabled, or is not an entity function. Additional info: {info}")
+        super().__init__(unavailable_function_message(name, "entity", known))
 
 
 class NotSupportedError(ClientRequestError):
@@ -106,6 +109,15 @@ class InstanceGone(DurableLocalError):
         self.instance_id = instance_id
         self.status = status
         super().__init__(f"Cannot {operation} instance '{instance_id}': it is already {status}.")
+
+
+class InvalidOperation(DurableLocalError):
+    """The operation is not allowed in the instance's current state.
+
+    The extension throws ``InvalidOperationException`` from ``DurableClient`` (suspend of a
+    suspended instance, resume of a running one, rewind of one that did not fail), which its
+    HTTP handler answers with 500; the Python client reports "unexpected status code 500".
+    """
 
 
 class BindingError(DurableLocalError):

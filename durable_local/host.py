@@ -21,11 +21,12 @@ from .errors import (
     InstanceGone,
     InstanceNotFound,
     InvalidInstanceId,
+    InvalidOperation,
     NotSupportedError,
     OrchestratorNotFound,
 )
 from .instances import InstanceQuery, InstanceStatus, validate_instance_id
-from .protocol import EventType, HistoryEvent, RuntimeStatus
+from .protocol import EXTENSION_VERSION, EventType, HistoryEvent, RuntimeStatus
 from .records import EntityOperationRecord, EntityQuery, EntityRecord, OutboundMessage
 from .services.clock import Clock
 from .services.loader import Registry
@@ -33,6 +34,8 @@ from .services.store import Store
 
 logger = logging.getLogger("durable_local")
 
+#: ext DurableClient.IsOrchestrationSuspendable
+_SUSPENDABLE = frozenset({RuntimeStatus.RUNNING, RuntimeStatus.PENDING, RuntimeStatus.CONTINUED_AS_NEW})
 #: ext DurableClient.SignalEntityAsyncInternal: entity keys may not hold these.
 _FORBIDDEN_KEY_CHARS = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
 
@@ -60,6 +63,7 @@ class DurableHost:
         #: where the instance dashboard is served, once the HTTP server listens
         self.dashboard_url: str | None = None
         self._watchers: list[asyncio.Future[None]] = []
+        self._warnings = 0
         dispatcher.on_commit(self._on_commit)
 
     # -- starting ----------------------------------------------------------------------------
@@ -69,15 +73,26 @@ class DurableHost:
         ``input_json`` is the JSON text stored as ExecutionStarted.Input. Raises
         :class:`OrchestratorNotFound`, :class:`InvalidInstanceId` or :class:`InstanceAlreadyExists`.
         """
-        if name not in self.registry.orchestrators:
-            raise OrchestratorNotFound(name)
+        orchestrator = self.registry.orchestrators.get(name)
+        if orchestrator is None or self.registry.is_disabled(orchestrator.function_name):
+            # A disabled orchestrator is still a known name (ext ThrowIfOrchestratorFunctionIsDisabled).
+            raise OrchestratorNotFound(name, list(self.registry.orchestrators))
         # ext: new ids are Guid.NewGuid().ToString("N"), 32 hex digits.
         instance_id = uuid.uuid4().hex if instance_id is None else validate_instance_id(instance_id)
         now = self.clock.now()
         execution_id = uuid.uuid4().hex
         start = h.execution_started(now, name=name, instance_id=instance_id, execution_id=execution_id, input_json=input_json)
+        # ext HttpApiHandler / DurableClient.StartNewAsync: the dedupe statuses come from host.json
+        # overridableExistingInstanceStates; with AnyState a running instance is replaced, not
+        # terminated (a new execution; the old one's late results are dropped).
         self.store.create_instance(
-            instance_id=instance_id, name=name, execution_id=execution_id, input_json=input_json, now=now, start_event=start
+            instance_id=instance_id,
+            name=name,
+            execution_id=execution_id,
+            input_json=input_json,
+            now=now,
+            start_event=start,
+            replace_live=self.registry.host.override_running,
         )
         logger.info("%s: started orchestration '%s'", instance_id, name)
         self.dispatcher.notify()
@@ -119,12 +134,39 @@ class DurableHost:
         self._send(instance_id, h.execution_terminated(self.clock.now(), reason))
 
     async def suspend(self, instance_id: str, reason: str | None) -> None:
-        self._live(instance_id, "suspend")
+        """Suspend a Running, Pending or ContinuedAsNew instance (ext ``DurableClient.SuspendAsync``)."""
+        status = self._live(instance_id, "suspend")
+        self._check_state(status, "suspend", _SUSPENDABLE)
         self._send(instance_id, h.execution_suspended(self.clock.now(), reason))
 
     async def resume(self, instance_id: str, reason: str | None) -> None:
-        self._live(instance_id, "resume")
+        """Resume a Suspended instance (ext ``DurableClient.ResumeAsync``)."""
+        status = self._live(instance_id, "resume")
+        self._check_state(status, "resume", frozenset({RuntimeStatus.SUSPENDED}))
         self._send(instance_id, h.execution_resumed(self.clock.now(), reason))
+
+    def _check_state(self, status: InstanceStatus, operation: str, allowed: frozenset[RuntimeStatus]) -> None:
+        """The extension's state rule: a warning trace, then InvalidOperationException (HTTP 500)."""
+        if status.runtime_status in allowed:
+            return
+        self._warnings += 1
+        # ext EndToEndTraceHelper.ExtensionWarningEvent: "{details}. InstanceId: ..." where the
+        # details end in a period themselves, hence the double period of the real log line.
+        logger.warning(
+            "Cannot %s orchestration instance in the %s state.. InstanceId: %s. Function: %s. HubName: %s. "
+            "AppName: . SlotName: . ExtensionVersion: %s. SequenceNumber: %d.",
+            operation,
+            status.runtime_status,
+            status.instance_id,
+            status.name,
+            self.hub_name,
+            EXTENSION_VERSION,
+            self._warnings,
+        )
+        raise InvalidOperation(
+            f"Cannot {operation} the orchestration instance {status.instance_id} because instance is in the "
+            f"{status.runtime_status} state."
+        )
 
     async def restart(self, instance_id: str, new_instance_id: bool = True) -> str:
         """Start the same orchestrator with the same input, under a new id or the same one."""

@@ -11,6 +11,9 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Any, TypedDict
 
+#: The Durable extension version whose behaviour and log lines the local host follows.
+EXTENSION_VERSION = "2.13.7"
+
 
 class EventType(IntEnum):
     """History event types, ``dtfx: History/EventType.cs``."""

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from ..errors import unavailable_function_message
 from ..protocol import ActionType, EventType, HistoryEvent
 from ..records import ActivityWork, ChildStart, OutboundMessage, ParentRef
 from . import entities, nondeterminism
@@ -265,12 +266,12 @@ class ActionRecorder:
         self._open[task_id] = OpenTask(kind, name=name, chain=chain)
         if kind is TaskKind.ACTIVITY:
             if name not in self.functions.activities:
-                raise UnsupportedAction(_missing_function(name, "activity"))
+                raise UnsupportedAction(unavailable_function_message(name, "activity", self.functions.activities))
             self._history.append(h.task_scheduled(self.now, task_id, name, input_json))
             self._activities.append(ActivityWork(task_id, name, input_json))
             return
         if name not in self.functions.orchestrators:
-            raise UnsupportedAction(_missing_function(name, "orchestrator"))
+            raise UnsupportedAction(unavailable_function_message(name, "orchestrator", self.functions.orchestrators))
         # Without an explicit id DTFx derives one from the parent execution and the sequence
         # id (dtfx TaskOrchestrationContext.CreateSubOrchestrationInstance).
         instance_id = child_id or f"{self.execution_id}:{task_id}"
@@ -290,7 +291,7 @@ class ActionRecorder:
         """
         target = entities.EntityId.parse(str(action.get("instanceId")))
         if target.name not in self.functions.entities:
-            raise UnsupportedAction(_missing_entity(target.name, self.functions.entities))
+            raise UnsupportedAction(unavailable_function_message(target.name, "entity", self.functions.entities))
         guid_counter = sum(1 for leaf in self._leaves if leaf.kind is TaskKind.ENTITY)
         task_id = self._take_id()
         self._leaves.append(RecordedLeaf(task_id, TaskKind.ENTITY, target.instance_id))
@@ -359,18 +360,3 @@ def custom_status_json(reply: dict[str, Any]) -> str | None:
             f"The current payload size is {size / 1024:.2f} KB."
         )
     return text
-
-
-def _missing_entity(name: str, known: Collection[str]) -> str:
-    # ext DurableTaskExtension.ThrowIfFunctionDoesNotExist (the "no functions" branch tests the
-    # orchestrator list there; the wording is kept, the check is the entity list's).
-    names = ", ".join(f"'{n}'" for n in sorted(known))
-    info = f"The following are the known entity functions: {names}." if names else "No entity functions are currently registered!"
-    return f"The function '{name}' doesn't exist, is disabled, or is not an entity function. Additional info: {info}"
-
-
-def _missing_function(name: str, kind: str) -> str:
-    return (
-        f"The function '{name}' doesn't exist, is disabled, or is not an {kind} function. "
-        f"Additional info: no {kind} named '{name}' is registered in function_app.py."
-    )

@@ -14,13 +14,10 @@ result (notes 1.8).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
-import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from azure.functions._durable_functions import df_dumps, df_loads
@@ -28,6 +25,7 @@ from azure.functions._durable_functions import df_dumps, df_loads
 from ..services.bindings.values import prepare_outputs, set_values
 from ..services.loader import ActivityFunction
 from .episode import OrchestratorReply
+from .failures import WorkerError, activity_failure_fields
 
 OUT_OF_PROC_LABEL = "\n\n$OutOfProcData$:"
 
@@ -129,13 +127,15 @@ def run_entity(handle: Callable[[Any], str], request_json: str) -> EntityReply:
 class ActivityResult:
     """``result_json`` on success; ``reason``/``details`` as TaskFailed records them.
 
-    ``outputs`` holds the values set on output bindings, for the caller to write.
+    ``outputs`` holds the values set on output bindings, for the caller to write; ``error`` the
+    exception as the worker reports it, for the host's log.
     """
 
     result_json: str | None = None
     reason: str | None = None
     details: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
+    error: WorkerError | None = None
 
     @property
     def failed(self) -> bool:
@@ -153,11 +153,10 @@ def decode_activity_input(input_json: str | None) -> Any:
 
 
 def activity_failure(name: str, err: BaseException) -> ActivityResult:
-    """TaskFailed's fields for ``err`` (ext: TaskActivityShim: "Activity function '<name>' failed: ...")."""
-    return ActivityResult(
-        reason=f"Activity function '{name}' failed: {type(err).__name__}: {err}",
-        details=user_traceback(err),
-    )
+    """TaskFailed's fields for an activity that raised ``err`` (see :mod:`.failures`)."""
+    error = WorkerError.of(err)
+    reason, details = activity_failure_fields(name, error)
+    return ActivityResult(reason=reason, details=details, error=error)
 
 
 async def run_activity(activity: ActivityFunction, input_json: str | None, *, pool: Executor) -> ActivityResult:
@@ -175,14 +174,3 @@ async def run_activity(activity: ActivityFunction, input_json: str | None, *, po
     except Exception as err:  # user code: a failure is data
         return activity_failure(activity.name, err)
     return ActivityResult(result_json=result_json, outputs=set_values(outs))
-
-
-_HOST_FILES = (str(Path(__file__).resolve().parents[1]), str(Path(concurrent.futures.__file__).resolve().parent))
-
-
-def user_traceback(err: BaseException) -> str:
-    """The traceback from the user's frames on: the host's own frames say nothing to users."""
-    tb = err.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HOST_FILES):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(err), err, tb)).rstrip()

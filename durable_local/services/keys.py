@@ -63,6 +63,10 @@ class FunctionKeys:
             return _equal(presented, self.master)
         return any(_equal(presented, key) for key in self._keys.values())
 
+    def is_master(self, presented: str | None) -> bool:
+        """Does ``presented`` carry the master key (an admin caller)?"""
+        return presented is not None and self.master is not None and _equal(presented, self.master)
+
     def allows_management(self, presented: str | None) -> bool:
         """May a caller presenting ``presented`` use the Durable management API?"""
         if not self.enabled:

@@ -48,9 +48,10 @@ def _record(registry: Registry) -> tuple[Registry, list[dict[str, Any]]]:
 
 
 def _normalise_ids(value: Any) -> Any:
-    """ExecutionIds are random per run and tracebacks name the checkout; everything else must match."""
+    """ExecutionIds are random per run and failure details hold stacks naming the checkout; the
+    rest must match."""
     text = json.dumps(value)
-    text = re.sub(r'"Details": "Traceback[^"\\]*(?:\\.[^"\\]*)*"', '"Details": "<traceback>"', text)
+    text = re.sub(r'"Details": "\{[^"\\]*(?:\\.[^"\\]*)*"', '"Details": "<serialized cause>"', text)
     ids = set(re.findall(r'"ExecutionId": "([0-9a-f]{32})"', text))
     for execution_id in ids:
         text = text.replace(execution_id, _EXECUTION)

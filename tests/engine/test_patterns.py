@@ -48,7 +48,7 @@ async def test_retry_exhaustion_surfaces_the_last_failure(engine: Engine) -> Non
     instance_id = await engine.start("retrying", {"key": "never", "succeed_on": 99, "attempts": 2})
     await engine.advance(timedelta(seconds=10))
     output = await engine.output(instance_id)
-    assert output == {"failed": "Activity function 'flaky' failed: ValueError: attempt 2 failed "}
+    assert output == {"failed": "Activity function 'flaky' failed:  ValueError: attempt 2 failed "}
     history = await engine.history(instance_id)
     timers = [e for e in history if e["EventType"] == EventType.TIMER_CREATED]
     # one timer between the two attempts and DTFx's extra zero-delay timer after the last one
@@ -67,10 +67,19 @@ async def test_orchestrator_exception_fails_the_instance_with_the_extension_word
 
 async def test_activity_failure_can_be_caught_by_the_orchestrator(engine: Engine) -> None:
     instance_id = await engine.start("catching")
-    assert await engine.output(instance_id) == {"caught": "Activity function 'explode' failed: RuntimeError: kaboom "}
+    # Two spaces after "failed:": the extension cuts the worker's RpcException message after
+    # "\nException:", keeping the space that follows (ext OutOfProcExceptionHelpers).
+    assert await engine.output(instance_id) == {"caught": "Activity function 'explode' failed:  RuntimeError: kaboom "}
     failed = [e for e in await engine.history(instance_id) if e["EventType"] == EventType.TASK_FAILED]
-    assert failed[0]["Reason"] == "Activity function 'explode' failed: RuntimeError: kaboom"
-    assert "Traceback" in failed[0]["Details"]
+    assert failed[0]["Reason"] == "Activity function 'explode' failed:  RuntimeError: kaboom"
+    # Details: the serialized cause, one line of JSON whose Message is the friendly text and
+    # whose inner RpcException carries the worker's message and the user's stack.
+    cause = json.loads(failed[0]["Details"])
+    assert "\n" not in failed[0]["Details"]
+    assert (cause["ClassName"], cause["Message"]) == ("System.Exception", " RuntimeError: kaboom")
+    inner = cause["InnerException"]["Message"]
+    assert inner.startswith("Result: Failure\nException: RuntimeError: kaboom\nStack: ")
+    assert "function_app.py" in inner and "durable_local" not in inner
 
 
 async def test_human_interaction_event_before_deadline_cancels_the_timer(engine: Engine) -> None:

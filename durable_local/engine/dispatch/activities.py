@@ -26,6 +26,7 @@ from ...services.loader import Registry
 from ...services.store import Store
 from .. import history as h
 from ..executor import ActivityResult, activity_failure, run_activity
+from ..failures import WorkerError, disabled_activity_fields, log_failed_invocation
 from .policy import DispatcherOptions
 
 logger = logging.getLogger("durable_local")
@@ -151,38 +152,42 @@ class ActivityRunner:
     # -- one activity ------------------------------------------------------------------------
     async def _run(self, item: ActivityItem) -> None:
         logging_on = logger.isEnabledFor(logging.INFO)
-        invocation = uuid.uuid4() if logging_on else None
-        if logging_on:
-            logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", item.name, invocation)
+        invocation = uuid.uuid4()
         started = time.perf_counter()
-        event, at = await self._execute(item)
+        event, at, error = await self._execute(item, invocation if logging_on else None)
         self.runs += 1
-        if logging_on:
-            outcome = "Failed" if event["EventType"] == EventType.TASK_FAILED else "Succeeded"
-            logger.info(
-                "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)",
-                item.name,
-                outcome,
-                invocation,
-                (time.perf_counter() - started) * 1000,
-            )
+        duration_ms = (time.perf_counter() - started) * 1000
+        if event["EventType"] == EventType.TASK_FAILED:
+            log_failed_invocation(logger, item.name, invocation, duration_ms, error)
+        elif logging_on:
+            logger.info("Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)", item.name, invocation, duration_ms)
         self._results.append(ActivityOutcome(item, event, at))
         self._notify()
 
-    async def _execute(self, item: ActivityItem) -> tuple[HistoryEvent, datetime]:
-        """Run the activity and write its output bindings: the TaskCompleted/TaskFailed event and its time."""
+    async def _execute(
+        self, item: ActivityItem, invocation: uuid.UUID | None
+    ) -> tuple[HistoryEvent, datetime, WorkerError | None]:
+        """Run the activity and write its output bindings: the TaskCompleted/TaskFailed event, its time, the error."""
         activity = self.registry.activities.get(item.name)
         if activity is None:
             now = self.clock.now()
             reason = f"The function '{item.name}' doesn't exist, is disabled, or is not an activity function."
-            return h.task_failed(now, item.task_id, reason, None), now
+            return h.task_failed(now, item.task_id, reason, None), now, None
+        if self.registry.is_disabled(activity.function_name):
+            # ext TaskNonexistentActivityShim (isDisabled): the caller's task fails, the host warns.
+            logger.warning("Activity function '%s' was scheduled but is disabled. Failing the activity.", item.name)
+            now = self.clock.now()
+            reason, details = disabled_activity_fields(item.name)
+            return h.task_failed(now, item.task_id, reason, details), now, None
+        if invocation is not None:
+            logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", item.name, invocation)
         result = await run_activity(activity, item.input_json, pool=self._pool)
         if not result.failed and result.outputs:
             result = await self._write_outputs(item, result)
         now = self.clock.now()
         if result.failed:
-            return h.task_failed(now, item.task_id, result.reason or "", result.details), now
-        return h.task_completed(now, item.task_id, result.result_json), now
+            return h.task_failed(now, item.task_id, result.reason or "", result.details), now, result.error
+        return h.task_completed(now, item.task_id, result.result_json), now, None
 
     async def _write_outputs(self, item: ActivityItem, result: ActivityResult) -> ActivityResult:
         """Output bindings are written after the function returns; a failure fails the invocation."""

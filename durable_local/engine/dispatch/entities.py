@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 
 from ...errors import StaleCompletion
+from ...protocol import EXTENSION_VERSION
 from ...records import Message
 from ...services.clock import Clock
 from ...services.loader import Registry
@@ -31,8 +32,6 @@ from .policy import DispatcherOptions, Retries
 
 logger = logging.getLogger("durable_local")
 
-#: ext version the log lines claim, so that tools parsing them see a familiar shape
-EXTENSION_VERSION = "2.13.7"
 
 
 class EntityRunner:
@@ -83,8 +82,10 @@ class EntityRunner:
         outcomes: list[OperationOutcome] = []
         if not requests:
             pass  # nothing to run (ext: an empty batch calls no function)
-        elif function is None:
-            outcomes = [_unavailable(entity_id, request) for request in requests]
+        elif function is None or self.registry.is_disabled(function.function_name):
+            # ext: a disabled (or no longer registered) entity fails each operation; its callers
+            # see the error (TaskEntityShim.ExecuteBatch), the orchestration decides what follows.
+            outcomes = [_unavailable(function_name, request) for request in requests]
         else:
             logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", function_name, invocation)
             reply = run_entity(function.handle, batch.request_json())
@@ -155,9 +156,9 @@ def _requests(messages: list[Message], limit: int) -> tuple[list[Request], list[
     return requests, ignored
 
 
-def _unavailable(entity_id: EntityId, request: Request) -> OperationOutcome:
+def _unavailable(function_name: str, request: Request) -> OperationOutcome:
     """An operation fails when no entity function of that name is (any longer) registered or enabled."""
-    message = f"The function '{entity_id.name}' doesn't exist, is disabled, or is not an entity function."
+    message = f"The function '{function_name}' doesn't exist, is disabled, or is not an entity function."
     return OperationOutcome(request, True, json.dumps(message), 0)
 
 

@@ -84,6 +84,11 @@ class RequestRouter:
         self.functions = FunctionInvoker(host, self.keys, bindings or OutputBindings())
         self.management = ManagementApi(host, self.keys)
 
+    def _disabled(self, function_name: str, request: web.Request) -> bool:
+        if not self.host.registry.is_disabled(function_name):
+            return False
+        return not (self.keys.enabled and self.keys.is_master(presented_key(request)))
+
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.rel_url.raw_path
         if _under(path, WEBHOOK_PATH):
@@ -91,6 +96,13 @@ class RequestRouter:
         if _under(path, RPC_PATH):
             return await self.management.handle(request, RPC_PATH, rpc=True)
         found = self.routes.resolve(path, request.method)
+        if isinstance(found, RouteMatch) and self._disabled(found.function.name, request):
+            # host FunctionInvocationMiddleware: a disabled function is a 404 unless the caller is
+            # admin. (func start treats every local caller as admin and runs it anyway; the local
+            # host answers as Azure does, so an app that relies on a disabled route fails here too.)
+            return _app_error(
+                HTTPStatus.NOT_FOUND, "not_found", f"Function '{found.function.name}' is disabled."
+            )
         if isinstance(found, RouteMatch):
             presented = presented_key(request)
             if not self.keys.allows_function(found.function.auth_level, presented):

@@ -36,6 +36,7 @@ from azure.functions import _abc as functions_abc
 from multidict import CIMultiDict
 
 from ...contracts import HostApi
+from ...engine.failures import WorkerError, log_failed_invocation
 from ...services.bindings import OutputBindings, prepare_outputs, set_values
 from ...services.keys import FunctionKeys
 from ...services.loader import HttpFunction
@@ -139,15 +140,7 @@ class FunctionInvoker:
             response = await self._run(function, request, route_params, invocation_id)
         except Exception as err:
             elapsed = int((time.monotonic() - started) * 1000)
-            logger.error(
-                "Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)",
-                function.name,
-                invocation_id,
-                elapsed,
-                exc_info=not isinstance(err, UnsupportedReturnValue),
-            )
-            if isinstance(err, UnsupportedReturnValue):
-                logger.error("Functions.%s: %s", function.name, err)
+            log_failed_invocation(logger, function.name, invocation_id, elapsed, WorkerError.of(err))
             return json_response(
                 {"error": f"{type(err).__name__}: {err}", "invocationId": invocation_id},
                 HTTPStatus.INTERNAL_SERVER_ERROR,

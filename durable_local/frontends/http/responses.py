@@ -24,6 +24,7 @@ from ...errors import (
     InstanceAlreadyExists,
     InstanceGone,
     InstanceNotFound,
+    InvalidOperation,
     NotSupportedError,
 )
 
@@ -89,6 +90,8 @@ def response_for(err: DurableLocalError) -> web.Response:
     status = status_for(err)
     if status == HTTPStatus.BAD_REQUEST:
         return error_response(status, ARGUMENT_ERROR_MESSAGE, str(err), ARGUMENT_EXCEPTION_TYPE)
+    if isinstance(err, InvalidOperation):
+        return error_response(status, INTERNAL_ERROR_MESSAGE, str(err), "System.InvalidOperationException")
     if status == HTTPStatus.INTERNAL_SERVER_ERROR:
         return error_response(status, INTERNAL_ERROR_MESSAGE, str(err), type(err).__name__)
     return error_response(status, str(err), exception_type=type(err).__name__)

@@ -16,6 +16,9 @@ class HostConfig:
 
     route_prefix: str = "api"
     hub_name: str | None = None
+    #: ``overridableExistingInstanceStates: AnyState``: a start may replace a running instance
+    #: (ext ``OverridableStates``; the default ``NonRunningStates`` refuses it)
+    override_running: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -41,7 +44,25 @@ def read_host_config(app_dir: Path) -> HostConfig:
     http = extensions.get("http") or {}
     durable = extensions.get("durableTask") or {}
     prefix = http.get("routePrefix", "api")
-    return HostConfig(route_prefix=str(prefix).strip("/"), hub_name=durable.get("hubName"), raw=raw)
+    return HostConfig(
+        route_prefix=str(prefix).strip("/"),
+        hub_name=durable.get("hubName"),
+        override_running=_override_running(path, durable.get("overridableExistingInstanceStates")),
+        raw=raw,
+    )
+
+
+def _override_running(path: Path, value: Any) -> bool:
+    """``AnyState`` or ``NonRunningStates`` (enum names, case-insensitive, as options binding reads them)."""
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text not in ("anystate", "nonrunningstates"):
+        raise AppLoadError(
+            f"{path}: extensions.durableTask.overridableExistingInstanceStates must be "
+            f"'NonRunningStates' (the default) or 'AnyState', not {value!r}"
+        )
+    return text == "anystate"
 
 
 def read_local_settings(app_dir: Path) -> dict[str, str]:

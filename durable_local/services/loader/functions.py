@@ -98,6 +98,19 @@ class Registry:
     module: ModuleType | None = None
     #: the process-wide changes made while the app is loaded (None: nothing to undo)
     environment: AppEnvironment | None = field(default=None, repr=False)
+    #: function names switched off by ``AzureWebJobs.<name>.Disabled`` app settings
+    disabled: frozenset[str] = frozenset()
+
+    def function_names(self) -> list[str]:
+        """Every function's Functions name (not the orchestration/activity/entity override)."""
+        names = [f.function_name for f in self.orchestrators.values()]
+        names += [f.function_name for f in self.activities.values()]
+        names += [f.function_name for f in self.entities.values()]
+        names += [f.name for f in self.http]
+        return names
+
+    def is_disabled(self, function_name: str) -> bool:
+        return function_name in self.disabled
 
     def describe(self) -> list[tuple[str, str]]:
         """``(function name, kind)`` pairs in a stable order, for start-up banners."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,6 +56,7 @@ def load_app(app_dir: str | os.PathLike[str]) -> Registry:
                 host=host,
                 module=first.module,
                 environment=environment,
+                disabled=first.disabled,
             )
         module = _import_module(script)
         app = _find_app(module, script)
@@ -65,11 +67,23 @@ def load_app(app_dir: str | os.PathLike[str]) -> Registry:
             raise AppLoadError(f"Indexing {script} failed: {err}") from err
         for function in functions:
             _index(registry, function)
+        registry.disabled = disabled_functions(registry.function_names(), os.environ)
         environment.loaded = registry
     except BaseException:
         environment.close()
         raise
     return registry
+
+
+def disabled_functions(names: Iterable[str], settings: Mapping[str, str]) -> frozenset[str]:
+    """Functions switched off by ``AzureWebJobs.<name>.Disabled`` (or the Linux form
+    ``AzureWebJobs_<name>_Disabled``) set to ``1`` or ``true`` (webjobs ``IsSettingEnabled``)."""
+    disabled = set()
+    for name in names:
+        for key in (f"AzureWebJobs.{name}.Disabled", f"AzureWebJobs_{name}_Disabled"):
+            if str(settings.get(key, "")).strip().lower() in ("1", "true"):
+                disabled.add(name)
+    return frozenset(disabled)
 
 
 def _import_module(script: Path) -> ModuleType:

@@ -42,10 +42,12 @@ class Store(Protocol):
         now: datetime,
         start_event: HistoryEvent,
         parent: ParentRef | None = None,
+        replace_live: bool = False,
     ) -> None:
         """Create (or replace a terminal) instance as Pending with its ExecutionStarted message.
 
-        Raises ``InstanceAlreadyExists`` when a non-terminal instance holds the id.
+        Raises ``InstanceAlreadyExists`` when a non-terminal instance holds the id, unless
+        ``replace_live``: then that instance is replaced too.
         """
 
     def get_instance(self, instance_id: str) -> InstanceRecord | None:

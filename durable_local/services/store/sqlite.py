@@ -37,9 +37,10 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables):
         now: datetime,
         start_event: HistoryEvent,
         parent: ParentRef | None = None,
+        replace_live: bool = False,
     ) -> None:
         with self._tx() as db:
-            self._create(db, instance_id, name, execution_id, input_json, now, start_event, parent)
+            self._create(db, instance_id, name, execution_id, input_json, now, start_event, parent, replace_live)
 
     def _create(
         self,
@@ -51,12 +52,14 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables):
         now: datetime,
         start_event: HistoryEvent,
         parent: ParentRef | None,
+        replace_live: bool = False,
     ) -> None:
         row = db.execute("SELECT status FROM instances WHERE instance_id = ?", (instance_id,)).fetchone()
         if row is not None:
-            if row["status"] not in _TERMINAL:
+            if row["status"] not in _TERMINAL and not replace_live:
                 raise InstanceAlreadyExists(instance_id, row["status"])
-            # ext default OverridableExistingInstanceStates = NonRunningStates: replace it.
+            # The old instance goes with its history and queued work; results still on their way
+            # find no lease or execution and are dropped, as DTFx drops them for a new execution.
             self._delete_instance(db, instance_id)
         stamp = iso(now)
         db.execute(
