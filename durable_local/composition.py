@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -48,12 +49,14 @@ def create_host(
     function_keys: Mapping[str, str] | None = None,
     max_activities: int | None = None,
     bindings: OutputBindings | None = None,
+    http_timeout_s: float | None = None,
 ) -> DurableHost:
     """Wire the engine (store, dispatcher, facade) without starting anything.
 
     ``max_activities`` defaults to host.json's ``maxConcurrentActivityFunctions`` (else 10);
     the hub name to host.json's ``hubName``, then ``WEBSITE_SITE_NAME``, then ``TestHubName``
-    (ext: ``DurableTaskOptions``).
+    (ext: ``DurableTaskOptions``). ``http_timeout_s`` bounds a ``call_http`` request (240 s, the
+    extension's HttpClient timeout, by default).
     """
     clock = clock or SystemClock()
     durable = registry.host.durable
@@ -65,6 +68,8 @@ def create_host(
         entity_batch_size=int(durable.get("maxEntityOperationBatchSize") or DEFAULT_ENTITY_BATCH_SIZE),
         hub_name=hub,
     )
+    if http_timeout_s is not None:
+        options = replace(options, http_timeout_s=http_timeout_s)
     dispatcher = Dispatcher(store, registry, clock, bindings if bindings is not None else OutputBindings(), options)
     return DurableHost(
         registry,
@@ -90,6 +95,7 @@ async def open_host(
     function_keys: Mapping[str, str] | None = None,
     max_activities: int | None = None,
     store: Store | None = None,
+    http_timeout_s: float | None = None,
 ) -> AsyncIterator[DurableHost]:
     """Run the local host on ``app_dir`` (or an already loaded ``registry``) until the context exits.
 
@@ -116,6 +122,7 @@ async def open_host(
                 timer_settings=timer_settings,
                 function_keys=function_keys,
                 max_activities=max_activities,
+                http_timeout_s=http_timeout_s,
             )
             app = create_app(durable_host)
             setup_dashboard(app, durable_host)

@@ -13,6 +13,8 @@ from typing import Any, TypedDict
 
 #: The Durable extension version whose behaviour and log lines the local host follows.
 EXTENSION_VERSION = "2.13.7"
+#: The activity name the extension schedules ``call_http`` under (``HttpOptions.HttpTaskActivityReservedName``).
+HTTP_ACTIVITY = "BuiltIn::HttpActivity"
 
 
 class EventType(IntEnum):

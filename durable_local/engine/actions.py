@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import unavailable_function_message
-from ..protocol import ActionType, EventType, HistoryEvent
+from ..protocol import HTTP_ACTIVITY, ActionType, EventType, HistoryEvent
 from ..records import ActivityWork, ChildStart, OutboundMessage, ParentRef
 from . import entities, nondeterminism
 from . import history as h
@@ -228,7 +228,8 @@ class ActionRecorder:
             self._send_entity_request(action, signal=kind is ActionType.SIGNAL_ENTITY)
             return
         if leaf_kind is TaskKind.HTTP:
-            raise UnsupportedAction("call_http is not supported by the local Durable host yet")
+            self._schedule_http(action)
+            return
         if leaf_kind is None:
             raise UnsupportedAction(f"action type {kind.name} is not supported by the local Durable host")
         task_id = self._take_id()
@@ -279,6 +280,23 @@ class ActionRecorder:
         stored_input = json.dumps(input_json) if input_json is not None else None
         self._history.append(h.sub_orchestration_created(self.now, task_id, name, instance_id, stored_input))
         self._children.append(self._child(task_id, name, instance_id, stored_input))
+
+    def _schedule_http(self, action: dict[str, Any]) -> None:
+        """CallHttp: the extension's built-in HTTP activity, one sequence id like any activity.
+
+        ext ``ScheduleDurableHttpActivityAsync``: ``ScheduleTask("BuiltIn::HttpActivity", req)``,
+        recorded with the DurableHttpRequest as its (one-element array) input. No retry options
+        and no 202 polling for the Python SDK 1.x (see ``durable_local.services.durable_http``).
+        """
+        request = action.get("httpRequest")
+        if not isinstance(request, dict):
+            raise ValueError("a CallHttp action must carry an httpRequest object")
+        task_id = self._take_id()
+        self._leaves.append(RecordedLeaf(task_id, TaskKind.HTTP, HTTP_ACTIVITY))
+        self._open[task_id] = OpenTask(TaskKind.HTTP, name=HTTP_ACTIVITY)
+        request_json = json.dumps(request, ensure_ascii=False)
+        self._history.append(h.task_scheduled(self.now, task_id, HTTP_ACTIVITY, request_json, as_object=True))
+        self._activities.append(ActivityWork(task_id, HTTP_ACTIVITY, request_json))
 
     def _send_entity_request(self, action: dict[str, Any], *, signal: bool) -> None:
         """CallEntity / SignalEntity: an EventSent in history and the request to the entity.

@@ -117,17 +117,20 @@ def execution_resumed(at: datetime, reason: str | None) -> HistoryEvent:
     return _event(EventType.EXECUTION_RESUMED, at, Reason=reason)
 
 
-def task_scheduled(at: datetime, task_id: int, name: str, input_json: str | None) -> HistoryEvent:
+def task_scheduled(at: datetime, task_id: int, name: str, input_json: str | None, *, as_object: bool = False) -> HistoryEvent:
     # The shim passes the SDK's JSON text to ScheduleTask(name, version, params object[]), so
     # DTFx stores a one-element array holding that text as a string (protocol notes 1.3; the
     # reference's worked example shows the bare text instead). The SDK never reads this field.
+    # ``as_object``: the input is an object the extension passes itself (the DurableHttpRequest
+    # of call_http), stored as the array's one JSON object.
+    stored = [json.loads(input_json)] if as_object and input_json is not None else [input_json]
     return _event(
         EventType.TASK_SCHEDULED,
         at,
         task_id,
         Name=name,
         Version="",
-        Input=json.dumps([input_json]),
+        Input=json.dumps(stored),
         ParentTraceContext=None,
         Tags=None,
     )

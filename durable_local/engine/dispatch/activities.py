@@ -18,10 +18,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from ...protocol import EventType, HistoryEvent
+from ...protocol import HTTP_ACTIVITY, EventType, HistoryEvent
 from ...records import ActivityItem, ActivityOutcome
 from ...services.bindings import OutputBindings
 from ...services.clock import Clock
+from ...services.durable_http import DurableHttp
 from ...services.loader import Registry
 from ...services.store import Store
 from .. import history as h
@@ -51,6 +52,7 @@ class ActivityRunner:
         self.options = options
         self._notify = notify
         self._pool = ThreadPoolExecutor(max_workers=max(1, options.max_activities), thread_name_prefix="activity")
+        self.http = DurableHttp(options.http_timeout_s)
         self._running: set[asyncio.Task[None]] = set()
         #: results not yet written
         self._results: list[ActivityOutcome] = []
@@ -148,16 +150,23 @@ class ActivityRunner:
         self._retry_at = 0.0
         self.record_results()  # results not recorded now run again after the next start
         self._pool.shutdown(wait=True)
+        await self.http.close()
 
     # -- one activity ------------------------------------------------------------------------
     async def _run(self, item: ActivityItem) -> None:
-        logging_on = logger.isEnabledFor(logging.INFO)
+        # the built-in HTTP activity is the extension's own, not a function: no invocation lines
+        logging_on = logger.isEnabledFor(logging.INFO) and item.name != HTTP_ACTIVITY
         invocation = uuid.uuid4()
         started = time.perf_counter()
-        event, at, error = await self._execute(item, invocation if logging_on else None)
+        try:
+            event, at, error = await self._execute(item, invocation if logging_on else None)
+        except Exception as err:  # a fault of the host itself: fail the task rather than hold its lease forever
+            logger.exception("%s: the local host failed running activity task %d", item.instance_id, item.task_id)
+            at, error = self.clock.now(), None
+            event = h.task_failed(at, item.task_id, f"The local host failed to run '{item.name}': {err!r}", None)
         self.runs += 1
         duration_ms = (time.perf_counter() - started) * 1000
-        if event["EventType"] == EventType.TASK_FAILED:
+        if event["EventType"] == EventType.TASK_FAILED and item.name != HTTP_ACTIVITY:
             log_failed_invocation(logger, item.name, invocation, duration_ms, error)
         elif logging_on:
             logger.info("Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)", item.name, invocation, duration_ms)
@@ -168,6 +177,8 @@ class ActivityRunner:
         self, item: ActivityItem, invocation: uuid.UUID | None
     ) -> tuple[HistoryEvent, datetime, WorkerError | None]:
         """Run the activity and write its output bindings: the TaskCompleted/TaskFailed event, its time, the error."""
+        if item.name == HTTP_ACTIVITY:
+            return await self._call_http(item)
         activity = self.registry.activities.get(item.name)
         if activity is None:
             now = self.clock.now()
@@ -188,6 +199,13 @@ class ActivityRunner:
         if result.failed:
             return h.task_failed(now, item.task_id, result.reason or "", result.details), now, result.error
         return h.task_completed(now, item.task_id, result.result_json), now, None
+
+    async def _call_http(self, item: ActivityItem) -> tuple[HistoryEvent, datetime, WorkerError | None]:
+        outcome = await self.http.send(item.input_json)
+        now = self.clock.now()
+        if outcome.reason is not None:
+            return h.task_failed(now, item.task_id, outcome.reason, outcome.details), now, None
+        return h.task_completed(now, item.task_id, outcome.result_json), now, None
 
     async def _write_outputs(self, item: ActivityItem, result: ActivityResult) -> ActivityResult:
         """Output bindings are written after the function returns; a failure fails the invocation."""

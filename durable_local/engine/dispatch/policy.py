@@ -43,6 +43,8 @@ class DispatcherOptions:
     entity_batch_size: int = 5000
     #: the task hub's name, for log lines that carry it
     hub_name: str = "TestHubName"
+    #: timeout of a call_http request (the extension's HttpClient: 240 s)
+    http_timeout_s: float = 240.0
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
 
 
