@@ -117,7 +117,7 @@ def _config_dir(config: pytest.Config) -> Path:
 
 def _resolve(config: pytest.Config, value: str | os.PathLike[str]) -> Path:
     path = Path(value)
-    return path if path.is_absolute() else _config_dir(config) / path
+    return (path if path.is_absolute() else _config_dir(config) / path).resolve()
 
 
 @pytest.fixture
