@@ -107,10 +107,19 @@ class TestHost:
     ) -> Any:
         """Wait until the custom status equals ``expected`` (or ``expected(value)`` is true); return it.
 
-        The value is the orchestrator's ``set_custom_status`` argument as a Python value. Raises
-        TimeoutError (with the last value seen) after ``timeout`` seconds of real time.
+        The value is the orchestrator's ``set_custom_status`` argument as a Python value; a
+        predicate is only asked once one is set. Raises TimeoutError (with the last value seen)
+        after ``timeout`` seconds of real time.
         """
-        matches: Callable[[Any], bool] = expected if callable(expected) else (lambda value: value == expected)
+        if callable(expected):
+            predicate = expected
+
+            def matches(value: Any) -> bool:
+                return value is not None and bool(predicate(value))
+        else:
+
+            def matches(value: Any) -> bool:
+                return bool(value == expected)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
