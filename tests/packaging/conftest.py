@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SAMPLE_APP = Path(__file__).parent / "sample_app"
+from tests.packaging.sample import SAMPLE_APP
 
 collect_ignore = ["sample_app"]
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import SAMPLE_APP
 from tests.packaging.pytest_runs import child_environment, run_pytest
+from tests.packaging.sample import SAMPLE_APP, SAMPLE_TESTS
 
 pytestmark = [pytest.mark.packaging, pytest.mark.timeout(900)]
 
@@ -182,5 +182,5 @@ def test_the_sample_apps_own_tests_pass_with_the_installed_fixture(venv: Path, s
 
     assert f"mode=Mode.{mode.upper()}" in run_.output, run_.explain()
     assert run_.exit_code == 0, run_.explain()
-    assert len(run_.outcomes) == 4 and set(run_.outcomes.values()) == {"passed"}, run_.explain()
+    assert run_.outcomes == dict.fromkeys(SAMPLE_TESTS, "passed"), run_.explain()
     assert "durable-local-0.1.0" in run_.output  # pytest's "plugins:" header line: loaded from the distribution

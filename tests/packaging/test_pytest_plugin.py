@@ -17,6 +17,7 @@ import pytest
 
 import durable_local.pytest_plugin
 from tests.packaging.pytest_runs import child_environment, run_pytest
+from tests.packaging.sample import SAMPLE_TESTS
 
 TEN_DAYS_UNMARKED = '''
 async def test_ten_days_unmarked(durable_host):
@@ -54,7 +55,7 @@ def test_the_sample_apps_own_tests_pass_in_strict_mode(sample_app: Path) -> None
 
     assert "mode=Mode.STRICT" in run.output, run.explain()
     assert run.exit_code == 0, run.explain()
-    assert set(run.outcomes.values()) == {"passed"} and len(run.outcomes) == 4, run.explain()
+    assert run.outcomes == dict.fromkeys(SAMPLE_TESTS, "passed"), run.explain()
 
 
 def test_unmarked_async_tests_run_in_auto_mode_and_strict_mode_refuses_them(sample_app: Path) -> None:

@@ -52,3 +52,14 @@ async def test_the_auto_skip_clock_runs_a_whole_month_without_advancing(durable_
     instance_id = await durable_host.start("watering_schedule", {"plant": "cactus", "days": 30})
     output = await durable_host.output(instance_id)
     assert len(output["waterings"]) == 30
+
+
+async def test_plant_sitting_ends_when_the_owner_is_back(durable_host):
+    instance_id = await durable_host.start("plant_sitting", {"plant": "orchid", "max_days": 14})
+    await durable_host.advance(days=3)
+    assert await durable_host.custom_status(instance_id) == {"watered": 3}
+
+    await durable_host.raise_event(instance_id, "OwnerBack", {"name": "Ana"})
+    status = await durable_host.wait_for(instance_id, "Completed")
+    assert await durable_host.output(instance_id) == {"plant": "orchid", "days": 3, "handed_over_to": "Ana"}
+    assert status.last_updated_at - status.created_at == timedelta(days=3)

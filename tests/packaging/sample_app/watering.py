@@ -1,7 +1,10 @@
-"""A watering schedule: water a plant once a day for ``days`` days, then report what was done.
+"""Plant care: a watering schedule, and plant sitting until the owner is back.
 
-``POST /api/schedules`` with ``{"plant": "fern", "days": 10}`` starts ``watering_schedule``
-and answers with the Durable check-status payload.
+* ``watering_schedule`` waters a plant once a day for ``days`` days, then reports what was done.
+  ``POST /api/schedules`` with ``{"plant": "fern", "days": 10}`` starts it and answers with the
+  Durable check-status payload.
+* ``plant_sitting`` waters once a day until the event ``OwnerBack`` (``{"name": ...}``) arrives,
+  for at most ``max_days`` days.
 """
 
 import json
@@ -57,3 +60,20 @@ def watering_schedule(context: df.DurableOrchestrationContext):
 @bp.activity_trigger(input_name="job")
 def water_plant(job: dict) -> str:
     return f"day {job['day']}: watered the {job['plant']}"
+
+
+@bp.orchestration_trigger(context_name="context")
+def plant_sitting(context: df.DurableOrchestrationContext):
+    job = context.get_input()
+    # One wait, open from the start: an event that arrives while the plant is being watered is
+    # kept for the next race instead of being buffered for a wait created later.
+    owner_back = context.wait_for_external_event("OwnerBack")
+    for day in range(1, job["max_days"] + 1):
+        next_day = context.create_timer(context.current_utc_datetime + timedelta(days=1))
+        winner = yield context.task_any([next_day, owner_back])
+        if winner == owner_back:
+            next_day.cancel()
+            return {"plant": job["plant"], "days": day - 1, "handed_over_to": owner_back.result["name"]}
+        yield context.call_activity("water_plant", {"plant": job["plant"], "day": day})
+        context.set_custom_status({"watered": day})
+    return {"plant": job["plant"], "days": job["max_days"], "handed_over_to": None}
