@@ -42,8 +42,11 @@ endif
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST))
 
-# The venv is rebuilt when a requirements file changes. wildcard: a missing file is pip's error to report.
-$(VENV_STAMP): $(wildcard requirements*.txt)
+# The venv is rebuilt when a requirements file or the durable-local metadata (pyproject.toml) changes.
+# requirements-dev.txt installs the local host editable (`-e .`), as a user installs it into their app's
+# venv: `make run` and the tests use its `durable-local` command and pytest plugin.
+# wildcard: a missing file is pip's error to report.
+$(VENV_STAMP): $(wildcard requirements*.txt) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -112,7 +115,8 @@ run: $(VENV_STAMP) $(NODE_STAMP)
 	@$(START_AZURITE)
 	$(ENSURE_LOCAL_SETTINGS)
 	# Not exec'd: this shell must outlive the host to run the trap that stops Azurite.
-	$(PY) -m durable_local start --app . --port $(HOST_PORT)
+	# The installed command, run from the app's folder as a user runs it (--app defaults to .).
+	$(VENV)/bin/durable-local start --port $(HOST_PORT)
 
 # Azure Functions Core Tools are not installable here (they download a binary); `make run` is the
 # equivalent. Documented for machines that have `func`.
@@ -157,5 +161,6 @@ test: $(VENV_STAMP) $(NODE_STAMP) chromium
 
 clean:
 	rm -rf $(VENV) node_modules $(AZURITE_DATA) .durable_local .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf build dist *.egg-info
 	rm -f *.sqlite *.sqlite-wal *.sqlite-shm
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

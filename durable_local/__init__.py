@@ -12,3 +12,6 @@ Durable extension does. The layers, and the direction data flows (nothing reache
 in-process test API; ``records.py``, ``instances.py``, ``protocol.py`` and ``errors.py`` are the
 shared vocabulary.
 """
+
+#: The distribution's version (pyproject.toml reads it from here; ``durable-local --version``).
+__version__ = "0.1.0"

@@ -2,4 +2,4 @@
 
 from .frontends.cli import main
 
-raise SystemExit(main())
+raise SystemExit(main(prog="python -m durable_local"))

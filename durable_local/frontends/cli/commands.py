@@ -1,11 +1,14 @@
-"""``python -m durable_local``: run the local host, and ``func durable``'s commands against it.
+"""``durable-local`` (or ``python -m durable_local``): run the local host, and ``func durable``'s commands.
 
 ::
 
-    python -m durable_local start [--app DIR] [--port 7071] [--clock system|auto-skip] ...
-    python -m durable_local start-new --function-name approval --input @request.json
-    python -m durable_local get-runtime-status --id <id> --show-output
-    python -m durable_local raise-event --id <id> --event-name Approval --event-data '{"approved": true}'
+    durable-local start [--app DIR] [--port 7071] [--clock system|auto-skip] ...
+    durable-local start-new --function-name approval --input @request.json
+    durable-local get-runtime-status --id <id> --show-output
+    durable-local raise-event --id <id> --event-name Approval --event-data '{"approved": true}'
+
+``durable-local`` is the console script of the durable-local distribution (pyproject.toml);
+``start`` runs the app in the current directory unless ``--app`` says otherwise, as ``func start``.
 
 ``start`` prints the functions like ``func start`` and logs every invocation; Ctrl+C or SIGTERM
 stops the HTTP server, drains in-flight work and exits 0.
@@ -33,9 +36,9 @@ from .parser import build_parser
 from .serve import configure_logging, serve
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "durable-local") -> int:
+    """Run one command; returns the process exit code. ``prog`` names the program in help and errors."""
+    args = build_parser(prog).parse_args(argv)
     if args.command == "start":
         configure_logging(args.verbose)
         try:

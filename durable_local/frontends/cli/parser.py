@@ -1,4 +1,4 @@
-"""The command line's arguments (``python -m durable_local --help``)."""
+"""The command line's arguments (``durable-local --help``, ``python -m durable_local --help``)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ import os
 
 DEFAULT_HOST_URL = "http://localhost:7071"
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "durable-local") -> argparse.ArgumentParser:
+    """The parser; ``prog`` is how the user ran it (``durable-local`` or ``python -m durable_local``)."""
+    from ... import __version__
+
     parser = argparse.ArgumentParser(
-        prog="python -m durable_local",
+        prog=prog,
         description="Local Azure Durable Functions host for Python v2 apps, and `func durable` commands.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     start = commands.add_parser("start", help="run the app on the local host (like `func start`)")
-    start.add_argument("--app", default=".", help="the Functions app directory (default: .)")
+    start.add_argument("--app", default=".", help="the Functions app directory (default: the current directory, as func start)")
     start.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     start.add_argument("--port", type=int, default=7071, help="port to listen on (default: 7071; 0 = any free port)")
     start.add_argument(

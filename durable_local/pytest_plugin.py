@@ -1,0 +1,184 @@
+"""pytest plugin: the ``durable_host`` fixture runs your app on the local host for one test.
+
+Installed with durable-local (entry point ``pytest11``: ``durable_local``; ``pytest -p
+no:durable_local`` switches it off). A test asks for ``durable_host`` and gets a running
+:class:`durable_local.testing.TestHost`::
+
+    async def test_waters_daily_for_ten_days(durable_host):
+        instance_id = await durable_host.start("watering_schedule", {"plant": "fern", "days": 10})
+        await durable_host.advance(days=10)             # ten virtual days, milliseconds of real time
+        status = await durable_host.wait_for(instance_id, "Completed")
+
+Each test gets its own host: the app imported afresh, served over real HTTP on a free loopback
+port, state in memory, a manual clock; everything is stopped after the test. What runs is
+chosen by three fixtures, each overridable by a fixture of the same name in a conftest.py; their
+defaults take the first setting found:
+
+=====================  ======================================================================
+``durable_app_dir``    marker ``app=``; ini ``durable_local_app``; the rootdir or else the
+                       current directory, whichever holds ``function_app.py``
+``durable_clock``      marker ``clock=`` (``"manual"`` or ``"auto-skip"``) and ``start=``
+                       (aware datetime); ini ``durable_local_clock``; ``manual``
+``durable_state``      marker ``state=``; ini ``durable_local_state``; ``":memory:"``
+=====================  ======================================================================
+
+Relative paths are resolved against the ini file's folder (the rootdir without one). The marker,
+``@pytest.mark.durable_local(...)``, also passes ``timer_settings``, ``hub_name``,
+``function_keys`` and ``max_activities`` to :func:`durable_local.testing.run_host`.
+
+``durable_host`` is a pytest-asyncio fixture on the loop pytest-asyncio gives fixtures by default
+(``asyncio_default_fixture_loop_scope``; function when unset), so it works in both modes: with
+``asyncio_mode = "auto"`` async tests need no mark; in strict mode (pytest-asyncio's default) mark
+them ``@pytest.mark.asyncio`` as every strict-mode async test is (a module-level ``pytestmark``
+does it for a file). A plain ``@pytest.fixture`` on an ``async def`` would be ignored in strict
+mode and fail under pytest 9.
+
+pytest imports this module at every start in an environment where durable-local is installed,
+so it imports only pytest and pytest-asyncio; the host is imported when a test first needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import pytest_asyncio
+
+if TYPE_CHECKING:
+    from .services.clock import Clock
+    from .testing import TestHost
+
+MARKER = "durable_local"
+CLOCK_NAMES = ("manual", "auto-skip")
+#: Marker keywords handed to ``run_host`` unchanged.
+_PASSED_THROUGH = frozenset({"timer_settings", "hub_name", "function_keys", "max_activities"})
+_MARKER_KEYWORDS = frozenset({"app", "clock", "start", "state"}) | _PASSED_THROUGH
+_APP_SCRIPT = "function_app.py"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "durable_local_app",
+        "durable_host fixture: the Functions app folder (default: the rootdir, else the current directory)",
+        type="string",
+        default="",
+    )
+    parser.addini(
+        "durable_local_clock",
+        "durable_host fixture: manual (default; advance() moves time) or auto-skip (jump to the next timer when idle)",
+        type="string",
+        default="manual",
+    )
+    parser.addini(
+        "durable_local_state",
+        "durable_host fixture: SQLite state file, or :memory: (default; nothing survives the test)",
+        type="string",
+        default=":memory:",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered so that --strict-markers accepts it.
+    config.addinivalue_line(
+        "markers",
+        "durable_local(app=None, clock=None, start=None, state=None, **run_host_options): "
+        "settings of the durable_host fixture for this test (durable-local)",
+    )
+
+
+def _marker_kwargs(request: pytest.FixtureRequest) -> Mapping[str, Any]:
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is None:
+        return {}
+    if marker.args:
+        pytest.fail(
+            f"@pytest.mark.{MARKER} takes keywords only (app=..., clock=..., start=..., state=...), "
+            f"got {marker.args!r}",
+            pytrace=False,
+        )
+    unknown = sorted(set(marker.kwargs) - _MARKER_KEYWORDS)
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.{MARKER} does not know {', '.join(unknown)}; "
+            f"it takes {', '.join(sorted(_MARKER_KEYWORDS))}",
+            pytrace=False,
+        )
+    return dict(marker.kwargs)
+
+
+def _config_dir(config: pytest.Config) -> Path:
+    """Where relative settings are resolved: the ini file's folder, else the rootdir."""
+    return config.inipath.parent if config.inipath is not None else config.rootpath
+
+
+def _resolve(config: pytest.Config, value: str | os.PathLike[str]) -> Path:
+    path = Path(value)
+    return (path if path.is_absolute() else _config_dir(config) / path).resolve()
+
+
+@pytest.fixture
+def durable_app_dir(request: pytest.FixtureRequest) -> Path:
+    """The app folder ``durable_host`` runs (see the module docstring for the order)."""
+    config = request.config
+    chosen = _marker_kwargs(request).get("app") or config.getini("durable_local_app")
+    if chosen:
+        app_dir = _resolve(config, chosen)
+        if not (app_dir / _APP_SCRIPT).is_file():
+            pytest.fail(f"durable_local: no {_APP_SCRIPT} in {app_dir} (the app folder set for this test)", pytrace=False)
+        return app_dir
+    candidates = [config.rootpath, Path.cwd()]
+    for candidate in candidates:
+        if (candidate / _APP_SCRIPT).is_file():
+            return candidate
+    pytest.fail(
+        f"durable_local: no {_APP_SCRIPT} in the rootdir ({candidates[0]}) or the current directory "
+        f"({candidates[1]}). Run pytest from your app's folder, or set the app folder: "
+        "`durable_local_app = path/to/app` in your pytest configuration, "
+        f"@pytest.mark.{MARKER}(app=...), or a `durable_app_dir` fixture.",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def durable_clock(request: pytest.FixtureRequest) -> Clock:
+    """A fresh clock for ``durable_host``: manual unless the marker or ini says auto-skip."""
+    from .services.clock import make_clock
+
+    kwargs = _marker_kwargs(request)
+    name = kwargs.get("clock") or request.config.getini("durable_local_clock") or "manual"
+    if name not in CLOCK_NAMES:
+        pytest.fail(f"durable_local: clock must be one of {', '.join(CLOCK_NAMES)}, got {name!r}", pytrace=False)
+    start = kwargs.get("start")
+    if start is not None and (not isinstance(start, datetime) or start.tzinfo is None):
+        pytest.fail(f"durable_local: start must be a timezone-aware datetime, got {start!r}", pytrace=False)
+    return make_clock(name, start)
+
+
+@pytest.fixture
+def durable_state(request: pytest.FixtureRequest) -> str | Path:
+    """``":memory:"`` or the SQLite file ``durable_host`` keeps its state in."""
+    chosen = _marker_kwargs(request).get("state") or request.config.getini("durable_local_state") or ":memory:"
+    if chosen == ":memory:":
+        return ":memory:"
+    return _resolve(request.config, chosen)
+
+
+@pytest_asyncio.fixture
+async def durable_host(
+    request: pytest.FixtureRequest, durable_app_dir: Path, durable_clock: Clock, durable_state: str | Path
+) -> AsyncIterator[TestHost]:
+    """The app in ``durable_app_dir`` running on the local host for this test (a TestHost)."""
+    from .errors import AppLoadError
+    from .testing import run_host
+
+    kwargs = _marker_kwargs(request)
+    options = {key: value for key, value in kwargs.items() if key in _PASSED_THROUGH}
+    try:
+        async with run_host(durable_app_dir, clock=durable_clock, state=durable_state, **options) as host:
+            yield host
+    except AppLoadError as err:  # raised before the test runs: say so without the plugin's traceback
+        pytest.fail(f"durable_local: the app in {durable_app_dir} does not load: {err}", pytrace=False)
