@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from durable_local.services.clock import ManualClock
 from durable_local.testing import TestHost, run_host
-from tests.browser.support import WEBHOOK, serve_dashboard
+from tests.browser.support import PANTRY_APP, WEBHOOK, serve_dashboard
 
-PANTRY_APP = Path(__file__).resolve().parent / "apps" / "pantry"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
