@@ -158,8 +158,11 @@ export function renderList(ctx, root, query) {
       ? kept.filter((i) => (i.name ?? "").toLowerCase().includes(filters.name.toLowerCase()))
       : kept;
     entityNote.hidden = entities === 0;
-    replace(entityNote, `${entities} entity ${entities === 1 ? "instance" : "instances"} (@name@key) on this page `
-      + "not listed: entities run as orchestration instances. ", h("a", { href: "#/entities", text: "See Entities" }), ".");
+    if (entityNote.dataset.count !== String(entities)) { // unchanged: leave focus on its link alone
+      entityNote.dataset.count = String(entities);
+      replace(entityNote, `${entities} entity ${entities === 1 ? "instance" : "instances"} (@name@key) on this page `
+        + "not listed: entities run as orchestration instances. ", h("a", { href: "#/entities", text: "See Entities" }), ".");
+    }
     // Keep keyboard focus on the same instance link across a refresh.
     const focused = document.activeElement?.closest?.("tr")?.dataset.instanceId;
     replace(tbody, items.map(instanceRow));
