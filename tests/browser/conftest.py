@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.browser.support import (
     APP_DIR,
     APPROVAL_SETTINGS,
     CHROMIUM,
+    PANTRY_APP,
     AppCalls,
     launch_chromium,
     serve_dashboard,
@@ -81,9 +83,10 @@ def approval_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def dashboard(browser: Browser, azurite: str, approval_settings: None) -> AsyncIterator[Dashboard]:
-    async with run_host(APP_DIR, clock=ManualClock(START)) as host, serve_dashboard(host) as url:
+@asynccontextmanager
+async def open_dashboard(browser: Browser, app_dir: Path) -> AsyncIterator[Dashboard]:
+    """The app in ``app_dir`` on a host with a ManualClock at START, and a fresh page on its dashboard."""
+    async with run_host(app_dir, clock=ManualClock(START)) as host, serve_dashboard(host) as url:
         context = await browser.new_context(
             viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id=TIMEZONE
         )
@@ -97,3 +100,17 @@ async def dashboard(browser: Browser, azurite: str, approval_settings: None) -> 
         finally:
             await context.close()
         assert not board.errors, board.errors
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def dashboard(browser: Browser, azurite: str, approval_settings: None) -> AsyncIterator[Dashboard]:
+    """The repository's approval app."""
+    async with open_dashboard(browser, APP_DIR) as board:
+        yield board
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def pantry(browser: Browser) -> AsyncIterator[Dashboard]:
+    """The pantry test app (tests/browser/apps/pantry): entities, no storage bindings."""
+    async with open_dashboard(browser, PANTRY_APP) as board:
+        yield board

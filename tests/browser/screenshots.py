@@ -9,7 +9,9 @@ Chromium to take:
 * ``instances.png``: the instance list, 1280 px wide (the whole page);
 * ``approval-timeline.png``: the timeline of an approval that escalated (its 30-minute deadline
   passed on the manual clock) and was then approved;
-* ``approvals-phone.png``: the approvals view at phone width (375 px).
+* ``approvals-phone.png``: the approvals view at phone width (375 px);
+* ``entity.png``: an entity's page (state, recent operations with a failed call, the signal
+  form), from the pantry test app (``tests/browser/apps/pantry``), served after the first.
 
 Prints one JSON object naming the files written.
 """
@@ -29,7 +31,15 @@ from playwright.async_api import Page, async_playwright
 from durable_local.services.clock import ManualClock
 from durable_local.testing import run_host
 from tests.azurite import running_azurite
-from tests.browser.support import APP_DIR, APPROVAL_SETTINGS, WEBHOOK, AppCalls, launch_chromium, serve_dashboard
+from tests.browser.support import (
+    APP_DIR,
+    APPROVAL_SETTINGS,
+    PANTRY_APP,
+    WEBHOOK,
+    AppCalls,
+    launch_chromium,
+    serve_dashboard,
+)
 
 START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 TIMEZONE = "Europe/Amsterdam"
@@ -65,6 +75,30 @@ async def populate(calls: AppCalls) -> str:
     return "trip-lisbon"
 
 
+async def populate_pantry(calls: AppCalls) -> None:
+    """Entities with a few minutes of history: client signals, orchestrator signals, a refused call."""
+    host = calls.host
+    await calls.signal_entity("Shelf", "flour", "stock", 5)
+    await calls.signal_entity("Label", "door", "write", "Pantry")
+    await host.idle()
+    await host.advance(timedelta(minutes=3))
+    await calls.run("restock", {"sugar": 2, "eggs": 12, "flour": 1})
+    await host.advance(timedelta(minutes=3))
+    await calls.run("bake", {"item": "flour", "amount": 9})
+    await host.advance(timedelta(minutes=1))
+    await calls.run("bake", {"item": "flour", "amount": 2})
+
+
+async def shoot_entity(page: Page, url: str, out: Path) -> str:
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.goto(url + "#/entities/shelf/flour")
+    await page.locator(".operations tbody tr").first.wait_for()
+    await page.locator(".refresh-indicator[data-state=live]").wait_for()
+    path = out / "entity.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return str(path)
+
+
 async def shoot(page: Page, url: str, out: Path, escalated_id: str) -> list[str]:
     written = []
     await page.goto(url + "#/instances")
@@ -95,16 +129,18 @@ async def shoot(page: Page, url: str, out: Path, escalated_id: str) -> list[str]
 
 async def main(out: Path) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
-    async with run_host(APP_DIR, clock=ManualClock(START)) as host, serve_dashboard(host) as url:
-        calls = AppCalls(host)
-        escalated_id = await populate(calls)
-        async with async_playwright() as playwright:
-            browser = await launch_chromium(playwright)
-            context = await browser.new_context(
-                viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id=TIMEZONE
-            )
-            written = await shoot(await context.new_page(), url, out, escalated_id)
-            await browser.close()
+    async with async_playwright() as playwright:
+        browser = await launch_chromium(playwright)
+        context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id=TIMEZONE)
+        page = await context.new_page()
+        # One app at a time: a process loads one app's function_app module.
+        async with run_host(APP_DIR, clock=ManualClock(START)) as host, serve_dashboard(host) as url:
+            escalated_id = await populate(AppCalls(host))
+            written = await shoot(page, url, out, escalated_id)
+        async with run_host(PANTRY_APP, clock=ManualClock(START)) as pantry, serve_dashboard(pantry) as pantry_url:
+            await populate_pantry(AppCalls(pantry))
+            written.append(await shoot_entity(page, pantry_url, out))
+        await browser.close()
     return {"written": written, "timezone": TIMEZONE, "clock": "manual", "start": START.isoformat()}
 
 

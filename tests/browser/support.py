@@ -29,6 +29,8 @@ from durable_local.testing import TestHost
 
 #: The Functions app is the repository root.
 APP_DIR = Path(__file__).resolve().parents[2]
+#: A test app with entities (Shelf, Label) and orchestrators that call and signal them.
+PANTRY_APP = Path(__file__).resolve().parent / "apps" / "pantry"
 #: Debian's package (``make test`` installs it); CHROMIUM_PATH points elsewhere if needed.
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 #: Playwright adds --headless and a fresh temporary --user-data-dir itself. The rest keep
@@ -144,6 +146,22 @@ class AppCalls:
 
     async def status(self, instance_id: str) -> tuple[int, Any]:
         return await self.call("GET", f"{WEBHOOK}/instances/{instance_id}")
+
+    async def signal_entity(self, name: str, key: str, operation: str, value: Any = None) -> None:
+        """POST entities/{name}/{key}?op=X with ``value`` encoded as the Python client encodes it
+        (its JSON text as a JSON string: ``signal_entity`` in the SDK), or no body for None."""
+        body = json.dumps(json.dumps(value)) if value is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        path = f"{WEBHOOK}/entities/{quote(name, safe='')}/{quote(key, safe='')}?op={quote(operation, safe='')}"
+        async with self.host.http.post(self.host.url(path), data=body, headers=headers) as reply:
+            assert reply.status == 202, await reply.text()
+
+    async def run(self, orchestrator: str, value: Any, instance_id: str | None = None) -> tuple[str, Any]:
+        """Start ``orchestrator`` through the SDK client and wait for it to finish; (id, output)."""
+        started = await self.host.start(orchestrator, value, instance_id)
+        status = await self.host.wait_for(started)
+        assert status.runtime_status == "Completed", status
+        return started, json.loads(status.output or "null")
 
     async def view(self, instance_id: str) -> Any:
         status, reply = await self.call("GET", f"/api/approvals/{instance_id}")

@@ -26,7 +26,8 @@ async def test_serves_the_page_its_modules_and_a_redirect_without_the_slash() ->
             assert "script-src 'self'" in csp and "unsafe-inline" not in csp
             page = await reply.text()
         assert '<script type="module" src="app.js">' in page
-        for module in ("app.js", "lib/api.js", "lib/timeline.js", "views/list.js", "app.css"):
+        for module in ("app.js", "lib/api.js", "lib/timeline.js", "views/list.js", "views/entities.js", "views/entity.js",
+                       "app.css"):
             async with host.http.get(url + module) as reply:
                 assert reply.status == 200, module
                 assert reply.content_type in ("text/javascript", "application/javascript", "text/css")

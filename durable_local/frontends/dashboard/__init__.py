@@ -3,18 +3,22 @@
 ``setup_dashboard(app, host)`` adds, to the aiohttp application built by
 ``durable_local.http.create_app``:
 
-========================================  ====================================================
-``GET /_dashboard``                       308 redirect to ``/_dashboard/``
-``GET /_dashboard/``                      ``static/index.html``
-``GET /_dashboard/<file>``                the rest of ``static/``: ES modules and a stylesheet
-``GET /_dashboard/api/info``              the host's hub, clock, orchestrators and app routes
-========================================  ====================================================
+====================================================  ======================================
+``GET /_dashboard``                                   308 redirect to ``/_dashboard/``
+``GET /_dashboard/``                                  ``static/index.html``
+``GET /_dashboard/<file>``                            the rest of ``static/``: ES modules, CSS
+``GET /_dashboard/api/info``                          hub, clock, orchestrators, entities,
+                                                      app routes
+``GET /_dashboard/api/entities/<n>/<k>/operations``   an entity's recent operations
+                                                      (:mod:`.entity_operations`)
+====================================================  ======================================
 
 The page talks only to the public Durable HTTP API (``/runtime/webhooks/durabletask/...``) and
 to the app's own HTTP functions, so it also works against ``func start`` (base URL and key are
-settings of the page). ``api/info`` is the one thing only the local host offers: the page uses
-it when present (orchestrator picker, virtual time) and does without it otherwise. Its files
-refer to each other relatively, so any static file server can serve ``static/`` as well.
+settings of the page). ``api/info`` and an entity's ``operations`` are the only things only
+the local host offers: the page uses them when present (orchestrator picker, virtual time, an
+entity's recent operations) and does without them otherwise. Its files refer to each other
+relatively, so any static file server can serve ``static/`` as well.
 
 Every page response carries a Content-Security-Policy without ``'unsafe-inline'``: scripts
 and styles come from files under ``static/`` only. ``connect-src`` stays open because the
@@ -26,7 +30,6 @@ the registration order: aiohttp (3.10+) resolves by the longest matching path pr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from aiohttp import web
 from ...contracts import HostApi
 from ...services.clock import AutoSkipClock, ManualClock, TimeSource
 from ...services.keys import FunctionKeys, presented_key
+from .entity_operations import entity_from_path, iso_ms, operations_body, parse_limit
 
 __all__ = ["DASHBOARD_PATH", "clock_kind", "dashboard_info", "setup_dashboard"]
 
@@ -74,17 +78,12 @@ def clock_kind(clock: TimeSource) -> str:
     return "system"
 
 
-def _iso(moment: datetime) -> str:
-    """An aware datetime as ISO 8601 UTC with milliseconds and ``Z`` (what JavaScript parses)."""
-    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
-
-
 def dashboard_info(host: HostApi) -> dict[str, Any]:
     """The ``GET /_dashboard/api/info`` body for ``host``.
 
     ``now`` is the host clock's time, virtual under a manual or auto-skip clock, so the page can
-    show where virtual time stands. ``appRoutes`` lists the app's HTTP functions with the route
+    show where virtual time stands. ``entities`` are the app's entity names as the host registers
+    them (lowercased, ext ``EntityId``). ``appRoutes`` lists the app's HTTP functions with the route
     prefix applied (``/api/approvals/{instanceId}/decision``); ``methods`` is empty for "any".
     """
     registry = host.registry
@@ -102,9 +101,10 @@ def dashboard_info(host: HostApi) -> dict[str, Any]:
         )
     return {
         "hub": host.hub_name,
-        "now": _iso(host.clock.now()),
+        "now": iso_ms(host.clock.now()),
         "clock": clock_kind(host.clock),
         "orchestrators": sorted(registry.orchestrators),
+        "entities": sorted(registry.entities),
         "appRoutes": sorted(routes, key=lambda r: (r["route"], r["function"])),
     }
 
@@ -112,10 +112,22 @@ def dashboard_info(host: HostApi) -> dict[str, Any]:
 def setup_dashboard(app: web.Application, host: HostApi) -> None:
     """Add the dashboard's routes to ``app`` (before it starts); see the module docstring.
 
-    ``api/info`` asks for the same key as the management API when ``host.function_keys`` is
+    ``api/...`` asks for the same key as the management API when ``host.function_keys`` is
     set (``x-functions-key`` header or ``code`` query parameter); the page sends it.
     """
     keys = FunctionKeys(host.function_keys)
+
+    def refused(request: web.Request) -> web.Response | None:
+        """The 401 for a request without the management key, else None."""
+        if keys.allows_management(presented_key(request)):
+            return None
+        return web.json_response(
+            {
+                "error": "unauthorized",
+                "message": "A valid system or master key is required: set the function key in the dashboard's settings.",
+            },
+            status=HTTPStatus.UNAUTHORIZED,
+        )
 
     async def redirect(request: web.Request) -> web.StreamResponse:
         raise web.HTTPPermanentRedirect(DASHBOARD_PATH)
@@ -124,15 +136,22 @@ def setup_dashboard(app: web.Application, host: HostApi) -> None:
         return web.FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
     async def info(request: web.Request) -> web.StreamResponse:
-        if not keys.allows_management(presented_key(request)):
-            return web.json_response(
-                {
-                    "error": "unauthorized",
-                    "message": "A valid system or master key is required: set the function key in the dashboard's settings.",
-                },
-                status=HTTPStatus.UNAUTHORIZED,
-            )
+        denied = refused(request)
+        if denied is not None:
+            return denied
         return web.json_response(dashboard_info(host), headers={"Cache-Control": "no-store"})
+
+    async def operations(request: web.Request) -> web.StreamResponse:
+        denied = refused(request)
+        if denied is not None:
+            return denied
+        try:
+            limit = parse_limit(request.query.get("limit"))
+        except ValueError as err:
+            return web.json_response({"error": "bad_request", "message": str(err)}, status=HTTPStatus.BAD_REQUEST)
+        entity = entity_from_path(request.match_info["name"], request.match_info["key"])
+        records = await host.entity_operations(entity, limit)
+        return web.json_response(operations_body(entity, records), headers={"Cache-Control": "no-store"})
 
     async def static_headers(request: web.Request, response: web.StreamResponse) -> None:
         if request.path.startswith(DASHBOARD_PATH):
@@ -145,4 +164,5 @@ def setup_dashboard(app: web.Application, host: HostApi) -> None:
     app.router.add_get(DASHBOARD_PATH, index)
     app.router.add_static(DASHBOARD_PATH, STATIC_DIR, append_version=False)
     app.router.add_get(DASHBOARD_PATH + "api/info", info)
+    app.router.add_get(DASHBOARD_PATH + "api/entities/{name}/{key}/operations", operations)
     app.on_response_prepare.append(static_headers)

@@ -2,17 +2,21 @@
 //
 //   #/instances?status=Running,Failed&name=..&prefix=..&from=..&to=..   instance list
 //   #/instances/<id>                                                     instance detail
+//   #/entities?name=..                                                   entity list
+//   #/entities/<name>/<key>                                              one entity ("$": the empty key)
 //   #/start                                                              start an orchestration
 //   #/approvals                                                          approvals awaiting a decision
 //   #/settings                                                           base URL, function key
 
-import { DurableApi, ApiError } from "./lib/api.js";
+import { DurableApi, ApiError, EMPTY_ENTITY_KEY } from "./lib/api.js";
 import { loadSettings } from "./lib/settings.js";
 import { setNoticeArea, clearNotices } from "./lib/dialog.js";
 import { timeEl, parseTime } from "./lib/format.js";
 import { replace, h } from "./lib/dom.js";
 import { renderList } from "./views/list.js";
 import { renderDetail } from "./views/detail.js";
+import { renderEntities } from "./views/entities.js";
+import { renderEntity } from "./views/entity.js";
 import { renderStart } from "./views/start.js";
 import { renderApprovals, APPROVAL_ORCHESTRATOR } from "./views/approvals.js";
 import { renderSettings } from "./views/settings.js";
@@ -39,6 +43,11 @@ const ctx = {
   /** True when the app has the approval orchestrator (or when we cannot tell). */
   hasApprovals() {
     return !this.info || this.info.orchestrators.includes(APPROVAL_ORCHESTRATOR);
+  },
+
+  /** False only when the host lists the app's entities and there are none. */
+  hasEntities() {
+    return !Array.isArray(this.info?.entities) || this.info.entities.length > 0;
   },
 
   async refreshInfo() {
@@ -77,6 +86,7 @@ function renderHeader() {
     replace(time, h("span", { class: "muted", text: "not reported by this host" }));
   }
   document.getElementById("nav-approvals").hidden = !ctx.hasApprovals();
+  document.getElementById("nav-entities").hidden = !ctx.hasEntities();
   const connection = document.getElementById("connection");
   connection.hidden = !ctx.infoError;
   connection.textContent = ctx.infoError ? `Host info: ${ctx.infoError}` : "";
@@ -85,6 +95,9 @@ function renderHeader() {
 const routes = [
   { pattern: /^\/instances\/(.+)$/, name: "instances", render: (root, m) => renderDetail(ctx, root, decodeURIComponent(m[1])) },
   { pattern: /^\/instances\/?$/, name: "instances", render: (root, m, query) => renderList(ctx, root, query) },
+  { pattern: /^\/entities\/([^/]+)\/([^/]*)$/, name: "entities",
+    render: (root, m) => renderEntity(ctx, root, decodeURIComponent(m[1]), m[2] === EMPTY_ENTITY_KEY ? "" : decodeURIComponent(m[2])) },
+  { pattern: /^\/entities\/?$/, name: "entities", render: (root, m, query) => renderEntities(ctx, root, query) },
   { pattern: /^\/start\/?$/, name: "start", render: (root, m, query) => renderStart(ctx, root, query) },
   { pattern: /^\/approvals\/?$/, name: "approvals", render: (root) => renderApprovals(ctx, root) },
   { pattern: /^\/settings\/?$/, name: "settings", render: (root) => renderSettings(ctx, root) },

@@ -1,5 +1,6 @@
 // The Durable Functions HTTP API (/runtime/webhooks/durabletask/...), the app's own HTTP
-// functions, and the local host's /_dashboard/api/info. Nothing else is called.
+// functions, and the local host's /_dashboard/api/info and entity operations. Nothing else is
+// called.
 //
 // Every failure becomes an ApiError whose message is what the API said: ExceptionMessage (the
 // extension's HttpError shape), the app's {"error", "message", "errors": [...]}, or the text.
@@ -31,6 +32,17 @@ export function errorMessage(status, statusText, body) {
 }
 
 const id = (value) => encodeURIComponent(value);
+
+/** The HTTP API's key for the empty entity key (ext HttpApiHandler.EmptyEntityKeySymbol). */
+export const EMPTY_ENTITY_KEY = "$";
+/** An entity's path segments: name/key, the empty key as "$". */
+const entityPath = (name, key) => `${id(name)}/${key === "" ? EMPTY_ENTITY_KEY : id(key)}`;
+
+/** Entities are orchestration instances "@name@key" to the instance API (ext EntityId). */
+export function entityOfInstance(instanceId) {
+  const match = /^@([^@]+)@(.*)$/s.exec(instanceId ?? "");
+  return match ? { name: match[1], key: match[2] } : null;
+}
 
 export class DurableApi {
   /** @param {{baseUrl: string, key: string}} settings */
@@ -85,6 +97,21 @@ export class DurableApi {
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) throw err;
       return null;
+    }
+  }
+
+  /**
+   * GET /_dashboard/api/entities/{name}/{key}/operations: the entity's recent operations,
+   * newest first; null when the host does not offer them (404/405/501: func start, a static
+   * server, older hosts). Other failures (401, 400, 5xx, unreachable) are thrown.
+   */
+  async entityOperations(name, key, limit = 20) {
+    try {
+      const { body } = await this.request("GET", `/_dashboard/api/entities/${entityPath(name, key)}/operations`, { query: { limit } });
+      return body && typeof body === "object" && Array.isArray(body.operations) ? body.operations : null;
+    } catch (err) {
+      if (err instanceof ApiError && [404, 405, 501].includes(err.status)) return null;
+      throw err;
     }
   }
 
@@ -166,6 +193,51 @@ export class DurableApi {
   async purgeMany({ createdFrom, createdTo, statuses = [] }) {
     const query = { createdTimeFrom: createdFrom, createdTimeTo: createdTo, runtimeStatus: statuses.join(",") };
     return (await this.request("DELETE", `${WEBHOOK}/instances`, { query })).body;
+  }
+
+  /**
+   * GET entities[/{name}] with fetchState; `token` is the continuation token of the page to fetch.
+   * Returns {items, token} where token is the next page's (null at the end).
+   */
+  async listEntities({ name = "", fetchState = false, top } = {}, token) {
+    const headers = token ? { [CONTINUATION_HEADER]: token } : {};
+    const path = `${WEBHOOK}/entities${name ? `/${id(name)}` : ""}`;
+    const { body, headers: replyHeaders } = await this.request("GET", path, {
+      headers, query: { fetchState: String(fetchState), top },
+    });
+    return { items: Array.isArray(body) ? body : [], token: replyHeaders.get(CONTINUATION_HEADER) || null };
+  }
+
+  /** Every page of an entity query (at most `limit` entities); {items, truncated}. */
+  async listAllEntities(filters, limit = 5000) {
+    const items = [];
+    let token = null;
+    do {
+      const page = await this.listEntities({ ...filters, top: 500 }, token);
+      items.push(...page.items);
+      token = page.token;
+    } while (token && items.length < limit);
+    return { items, truncated: Boolean(token) };
+  }
+
+  /** GET entities/{name}/{key}: {state} (the state as JSON; null too), or null on 404 (no state). */
+  async getEntity(name, key) {
+    try {
+      const { body } = await this.request("GET", `${WEBHOOK}/entities/${entityPath(name, key)}`);
+      return { state: body };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * POST entities/{name}/{key}?op=X: signal an operation. `bodyText` is sent as the
+   * application/json body, or nothing when null. Returns the HTTP status (202).
+   */
+  async signalEntity(name, key, operation, bodyText) {
+    const path = `${WEBHOOK}/entities/${entityPath(name, key)}`;
+    return (await this.request("POST", path, { query: { op: operation }, json: bodyText ?? undefined })).status;
   }
 
   // -- the app's own HTTP functions -----------------------------------------------------------

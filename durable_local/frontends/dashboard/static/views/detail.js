@@ -7,6 +7,8 @@ import { confirmAction, runAction } from "../lib/dialog.js";
 import { statusBadge, jsonBlock, instanceLink, watchJson, TERMINAL } from "./common.js";
 import { timelineSection } from "./timeline.js";
 import { APPROVAL_ORCHESTRATOR, DECISION_EVENT } from "./approvals.js";
+import { entityOfInstance } from "../lib/api.js";
+import { entityLink } from "./entities.js";
 
 function reasonField(prefix) {
   const input = h("input", { id: uid(prefix), type: "text", autocomplete: "off" });
@@ -118,6 +120,14 @@ export function renderDetail(ctx, root, instanceId) {
   const body = h("div", { class: "detail-body" }, Object.values(parts));
   const missing = h("p", { class: "empty", hidden: true }, "No instance with ID ", h("code", { text: instanceId }),
     " (it may have been purged). ", h("a", { href: "#/instances", text: "Back to the list" }), ".");
+  // An entity's scheduler instance: its state and operations are on the entity's own view. No
+  // lifecycle buttons: terminating it breaks the entity for good (ext issue #1418), and it
+  // never takes external events of its own.
+  const entity = entityOfInstance(instanceId);
+  const entityNote = entity ? h("p", { class: "notice notice-info entity-instance" },
+    h("span", {}, "This instance runs the durable entity ", entityLink(entity.name, entity.key),
+      ": its state, recent operations and a signal form are on the entity's view. "
+      + "It has no actions here: terminating an entity's instance would break the entity.")) : null;
 
   async function load() {
     const [status] = await Promise.all([ctx.api.getInstance(instanceId, { history: true }), ctx.refreshInfo()]);
@@ -134,7 +144,8 @@ export function renderDetail(ctx, root, instanceId) {
       h("div", {}, h("dt", { text: "Status" }), h("dd", {}, statusBadge(status.runtimeStatus))),
       h("div", {}, h("dt", { text: "Created" }), h("dd", {}, timeEl(status.createdTime))),
       h("div", {}, h("dt", { text: "Last updated" }), h("dd", {}, timeEl(status.lastUpdatedTime)))));
-    update(parts.actions, `${status.runtimeStatus}|${historyKey.length}`, () => actionButtons(ctx, status, refresher.followUp));
+    update(parts.actions, `${status.runtimeStatus}|${historyKey.length}`,
+      () => (entity ? null : actionButtons(ctx, status, refresher.followUp)));
     update(parts.json, JSON.stringify([status.input, status.output, status.customStatus]), () => h("div", { class: "json-grid" },
       jsonBlock("Input", status.input, "input-title"),
       jsonBlock("Output", status.output, "output-title"),
@@ -152,6 +163,7 @@ export function renderDetail(ctx, root, instanceId) {
     h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: "#/instances", text: "Instances" }), " › ",
       h("code", { text: instanceId })),
     h("div", { class: "view-head" }, title, refresher.element),
+    entityNote,
     missing,
     body);
   refresher.refresh();

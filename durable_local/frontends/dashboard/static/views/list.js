@@ -1,11 +1,16 @@
 // The instance list: filters (kept in the URL hash), counts per status, a page of instances,
 // paging through x-ms-continuation-token, auto-refresh, and purge by filter.
+//
+// Durable entities run as orchestration instances "@name@key" that the instance API lists as
+// Running (ext issue #1991; the extension's shim path never excludes them). They are left out
+// here, and counted, with a link to the Entities view.
 
 import { h, replace, field, uid } from "../lib/dom.js";
 import { timeEl, compactJson, prettyJson, localInputToIso, isoToLocalInput } from "../lib/format.js";
 import { PAGE_SIZES, saveSettings } from "../lib/settings.js";
 import { createRefresher } from "../lib/refresh.js";
 import { confirmAction, runAction } from "../lib/dialog.js";
+import { entityOfInstance } from "../lib/api.js";
 import { STATUSES, TERMINAL, statusBadge, instanceLink } from "./common.js";
 
 /** Filters from the hash query: status (comma list), name, prefix, from, to (ISO UTC). */
@@ -26,6 +31,12 @@ function filtersHash(filters) {
   for (const key of ["name", "prefix", "from", "to"]) if (filters[key]) query.set(key, filters[key]);
   const text = query.toString();
   return `#/instances${text ? `?${text}` : ""}`;
+}
+
+/** The page's orchestration instances and how many entity instances were left out. */
+function withoutEntities(items) {
+  const kept = items.filter((i) => !entityOfInstance(i.instanceId));
+  return { kept, entities: items.length - kept.length };
 }
 
 function apiFilters(filters) {
@@ -126,10 +137,11 @@ export function renderList(ctx, root, query) {
   const counts = h("ul", { class: "status-counts", "aria-label": "Instances per status" });
   const tbody = h("tbody");
   const caption = h("caption", { class: "visually-hidden", text: "Instances" });
-  const table = h("table", { class: "instances" }, caption,
+  const table = h("table", { class: "data-table instances" }, caption,
     h("thead", {}, h("tr", {}, ["Status", "Name", "Instance ID", "Created", "Last updated", "Custom status"].map((t) => h("th", { scope: "col", text: t })))),
     tbody);
   const empty = h("p", { class: "empty", hidden: true, text: "No instances match these filters." });
+  const entityNote = h("p", { class: "entity-note muted", hidden: true });
   const pageLabel = h("span", { class: "page-label", "aria-live": "polite" });
   const first = h("button", { type: "button", text: "First page" });
   const prev = h("button", { type: "button", text: "Previous page" });
@@ -141,9 +153,16 @@ export function renderList(ctx, root, query) {
   async function loadPage() {
     const result = await ctx.api.listInstances({ ...apiFilters(filters), top: ctx.settings.pageSize }, tokens[page]);
     nextToken = result.token;
+    const { kept, entities } = withoutEntities(result.items);
     const items = filters.name
-      ? result.items.filter((i) => (i.name ?? "").toLowerCase().includes(filters.name.toLowerCase()))
-      : result.items;
+      ? kept.filter((i) => (i.name ?? "").toLowerCase().includes(filters.name.toLowerCase()))
+      : kept;
+    entityNote.hidden = entities === 0;
+    if (entityNote.dataset.count !== String(entities)) { // unchanged: leave focus on its link alone
+      entityNote.dataset.count = String(entities);
+      replace(entityNote, `${entities} entity ${entities === 1 ? "instance" : "instances"} (@name@key) on this page `
+        + "not listed: entities run as orchestration instances. ", h("a", { href: "#/entities", text: "See Entities" }), ".");
+    }
     // Keep keyboard focus on the same instance link across a refresh.
     const focused = document.activeElement?.closest?.("tr")?.dataset.instanceId;
     replace(tbody, items.map(instanceRow));
@@ -158,7 +177,8 @@ export function renderList(ctx, root, query) {
   }
 
   async function loadCounts() {
-    const { items, truncated } = await ctx.api.listAll({ ...apiFilters(filters), statuses: [] });
+    const { items: all, truncated } = await ctx.api.listAll({ ...apiFilters(filters), statuses: [] });
+    const items = withoutEntities(all).kept;
     const matching = filters.name
       ? items.filter((i) => (i.name ?? "").toLowerCase().includes(filters.name.toLowerCase()))
       : items;
@@ -209,6 +229,7 @@ export function renderList(ctx, root, query) {
     h("div", { class: "toolbar" }, counts, purge),
     h("div", { class: "table-wrap" }, table),
     empty,
+    entityNote,
     h("nav", { class: "pager", "aria-label": "Pages" }, first, prev, pageLabel, next,
       h("span", { class: "page-size" }, h("label", { for: pageSizeId, text: "Per page" }), pageSize)));
   refresher.refresh();
