@@ -16,18 +16,18 @@ from .engine import entities
 from .engine import history as h
 from .engine.dispatch import Dispatcher
 from .engine.entities import EntityId
+from .engine.rewind import plan_rewind
 from .errors import (
     EntityFunctionNotFound,
     InstanceGone,
     InstanceNotFound,
     InvalidInstanceId,
     InvalidOperation,
-    NotSupportedError,
     OrchestratorNotFound,
 )
 from .instances import InstanceQuery, InstanceStatus, validate_instance_id
 from .protocol import EXTENSION_VERSION, EventType, HistoryEvent, RuntimeStatus
-from .records import EntityOperationRecord, EntityQuery, EntityRecord, OutboundMessage
+from .records import EntityOperationRecord, EntityQuery, EntityRecord, InstanceRecord, OutboundMessage
 from .services.clock import Clock
 from .services.loader import Registry
 from .services.store import Store
@@ -179,10 +179,28 @@ class DurableHost:
         return await self.start_orchestration(record.status.name, None if new_instance_id else instance_id, input_json)
 
     async def rewind(self, instance_id: str, reason: str | None) -> None:
-        raise NotSupportedError(
-            "Rewind is not supported by the local Durable host (it is a preview feature of the extension); "
-            "restart the instance instead."
-        )
+        """Rewind a Failed instance: its failed work runs again, completed work does not.
+
+        ext ``DurableClient.RewindAsync`` (only Failed instances: InvalidOperationException
+        otherwise) over the Azure Storage provider's rewind (:mod:`durable_local.engine.rewind`).
+        """
+        record = self.store.get_instance(instance_id)
+        if record is None:
+            raise InstanceNotFound(instance_id)
+        if record.status.runtime_status is not RuntimeStatus.FAILED:
+            raise InvalidOperation("The rewind operation is only supported on failed orchestration instances.")
+        plan = plan_rewind(instance_id, reason, self.clock.now(), self._load_for_rewind)
+        self.store.rewind(plan)
+        for rewound in plan.instances:
+            self.dispatcher.forget_history(rewound.instance_id)
+        logger.info("%s: rewound (%d instance(s)); reason: %s", instance_id, len(plan.instances), reason)
+        self.dispatcher.notify()
+
+    def _load_for_rewind(self, instance_id: str) -> tuple[InstanceRecord, list[HistoryEvent]] | None:
+        record = self.store.get_instance(instance_id)
+        if record is None or record.status.runtime_status is not RuntimeStatus.FAILED:
+            return None
+        return record, self.store.get_history(instance_id)
 
     async def purge(self, instance_id: str) -> int:
         return self.store.purge(instance_id)

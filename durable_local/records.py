@@ -199,3 +199,25 @@ class EpisodeCommit:
     new_execution_id: str | None = None
     #: continue-as-new: the new execution's input (JSON text)
     new_input: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceRewind:
+    """What a rewind changes in one instance."""
+
+    instance_id: str
+    #: the execution the plan was made for; a mismatch aborts the rewind
+    execution_id: str
+    #: ``(history position, new stored text)`` pairs: the tombstones
+    tombstones: tuple[tuple[int, str], ...]
+    exec_state: str
+    messages: tuple[OutboundMessage, ...]
+
+
+@dataclass(frozen=True)
+class RewindPlan:
+    """Every instance a rewind changes (the failed one and its failed sub-orchestrations)."""
+
+    now: datetime
+    status: RuntimeStatus
+    instances: tuple[InstanceRewind, ...]

@@ -156,6 +156,7 @@ class ActionRecorder:
     # -- events delivered this episode -------------------------------------------------------
     def apply_events(self, events: tuple[HistoryEvent, ...]) -> None:
         """Close the tasks these events complete and start host-side retry work."""
+        self._restart_rewound_chains()
         for event in events:
             etype = event["EventType"]
             if etype in (EventType.TASK_COMPLETED, EventType.SUB_ORCHESTRATION_COMPLETED, *_FAILURE_TYPES):
@@ -175,7 +176,23 @@ class ActionRecorder:
         fire_at = self.now if final else self.now + timedelta(milliseconds=chain.first_retry_ms)
         timer_id = self._take_id()
         self._open[timer_id] = OpenTask(TaskKind.TIMER, chain=chain_index, retry_timer=True, final=final)
+        if final:
+            self._chains[chain_index] = replace(chain, final_timer_id=timer_id)
         self._add_timer(timer_id, fire_at)
+
+    def _restart_rewound_chains(self) -> None:
+        """Run again, under its own id, the last attempt of a retry chain a rewind revived.
+
+        The attempt ids of a chain are the host's work (not action leaves), so the replay cannot
+        find them; the rewind marked the chain instead. A revived sub-orchestration attempt needs
+        nothing here: its child instance was rewound and reports to the reopened task.
+        """
+        for index, chain in enumerate(self._chains):
+            if not chain.rewound or chain.last_attempt_id is None:
+                continue
+            self._chains[index] = replace(chain, rewound=False, final_timer_id=None)
+            if chain.kind is TaskKind.ACTIVITY:
+                self._start_task(chain.kind, chain.last_attempt_id, chain.name, chain.input, None, index)
 
     def _schedule_attempt(self, chain_index: int) -> None:
         chain = self._chains[chain_index].next_attempt()
@@ -215,6 +232,15 @@ class ActionRecorder:
             (leaf.name or "").lower() != str(action.get("functionName")).lower()
         ):
             raise nondeterminism.name_mismatch(leaf, action)
+        if leaf.rewound:
+            # A rewind turned this leaf's failed attempt into a tombstone: schedule it again under
+            # the same id, as DTFx does when the replay finds no TaskScheduled for it.
+            self._leaves[index] = replace(leaf, rewound=False)
+            if leaf.kind is TaskKind.HTTP:
+                self._schedule_http(action, leaf.id)
+            elif leaf.kind is TaskKind.ACTIVITY:
+                self._start_task(leaf.kind, leaf.id, action["functionName"], action.get("input"), None, None)
+            return
         if kind is ActionType.CREATE_TIMER and action.get("isCanceled") and not leaf.canceled:
             self._leaves[index] = replace(leaf, canceled=True)
             timer = self._open.get(leaf.id)
@@ -234,7 +260,8 @@ class ActionRecorder:
             raise UnsupportedAction(f"action type {kind.name} is not supported by the local Durable host")
         task_id = self._take_id()
         canceled = bool(action.get("isCanceled"))
-        self._leaves.append(RecordedLeaf(task_id, leaf_kind, action.get("functionName"), canceled))
+        retried = bool(action.get("retryOptions"))
+        self._leaves.append(RecordedLeaf(task_id, leaf_kind, action.get("functionName"), canceled, retried=retried))
         if leaf_kind is TaskKind.TIMER:
             fire_at = h.parse_timestamp(action["fireAt"])
             if canceled:
@@ -265,6 +292,8 @@ class ActionRecorder:
         self, kind: TaskKind, task_id: int, name: str, input_json: str | None, child_id: str | None, chain: int | None
     ) -> None:
         self._open[task_id] = OpenTask(kind, name=name, chain=chain)
+        if chain is not None:
+            self._chains[chain] = replace(self._chains[chain], last_attempt_id=task_id)
         if kind is TaskKind.ACTIVITY:
             if name not in self.functions.activities:
                 raise UnsupportedAction(unavailable_function_message(name, "activity", self.functions.activities))
@@ -281,7 +310,7 @@ class ActionRecorder:
         self._history.append(h.sub_orchestration_created(self.now, task_id, name, instance_id, stored_input))
         self._children.append(self._child(task_id, name, instance_id, stored_input))
 
-    def _schedule_http(self, action: dict[str, Any]) -> None:
+    def _schedule_http(self, action: dict[str, Any], rescheduled_id: int | None = None) -> None:
         """CallHttp: the extension's built-in HTTP activity, one sequence id like any activity.
 
         ext ``ScheduleDurableHttpActivityAsync``: ``ScheduleTask("BuiltIn::HttpActivity", req)``,
@@ -291,8 +320,11 @@ class ActionRecorder:
         request = action.get("httpRequest")
         if not isinstance(request, dict):
             raise ValueError("a CallHttp action must carry an httpRequest object")
-        task_id = self._take_id()
-        self._leaves.append(RecordedLeaf(task_id, TaskKind.HTTP, HTTP_ACTIVITY))
+        if rescheduled_id is None:
+            task_id = self._take_id()
+            self._leaves.append(RecordedLeaf(task_id, TaskKind.HTTP, HTTP_ACTIVITY))
+        else:
+            task_id = rescheduled_id
         self._open[task_id] = OpenTask(TaskKind.HTTP, name=HTTP_ACTIVITY)
         request_json = json.dumps(request, ensure_ascii=False)
         self._history.append(h.task_scheduled(self.now, task_id, HTTP_ACTIVITY, request_json, as_object=True))

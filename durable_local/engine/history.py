@@ -176,6 +176,11 @@ def timer_fired(at: datetime, timer_id: int, fire_at: datetime) -> HistoryEvent:
     return _event(EventType.TIMER_FIRED, at, TimerId=timer_id, FireAt=format_timestamp(fire_at))
 
 
+def generic_event(at: datetime, data: str | None) -> HistoryEvent:
+    """``GenericEvent``: what a rewind queues to make the rewound instance replay (DTFx ``Data``)."""
+    return _event(EventType.GENERIC_EVENT, at, Data=data)
+
+
 def event_sent(at: datetime, event_id: int, instance_id: str, name: str, input_json: str | None) -> HistoryEvent:
     """``EventSentEvent`` (DTFx ``ProcessSendEventDecision``): a message sent to another instance."""
     return _event(EventType.EVENT_SENT, at, event_id, InstanceId=instance_id, Name=name, Input=input_json)

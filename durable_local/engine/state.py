@@ -42,12 +42,19 @@ _DESCRIPTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class RecordedLeaf:
-    """An action leaf as first scheduled, at its position in the cumulative action list."""
+    """An action leaf as first scheduled, at its position in the cumulative action list.
+
+    ``retried``: a ``call_*_with_retry`` (its later attempts are the host's, see RetryChain).
+    ``rewound``: its failed attempt was turned into a tombstone by a rewind; the next replay
+    schedules it again under the same id (DTFx finds no TaskScheduled for the id any more).
+    """
 
     id: int
     kind: TaskKind
     name: str | None
     canceled: bool = False
+    rewound: bool = False
+    retried: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,12 @@ class RetryChain:
     first_retry_ms: int
     max_attempts: int
     attempts: int = 1
+    #: the sequence id of the latest attempt
+    last_attempt_id: int | None = None
+    #: the zero-delay timer DTFx adds after the last failed attempt, once scheduled
+    final_timer_id: int | None = None
+    #: a rewind turned the last failed attempt into a tombstone: run it again under its id
+    rewound: bool = False
 
     def next_attempt(self) -> RetryChain:
         return replace(self, attempts=self.attempts + 1)
@@ -125,7 +138,14 @@ class ExecutionState:
         return cls(
             next_id=int(raw["next_id"]),
             leaves=tuple(
-                RecordedLeaf(int(leaf["id"]), TaskKind(leaf["kind"]), leaf.get("name"), bool(leaf.get("canceled")))
+                RecordedLeaf(
+                    int(leaf["id"]),
+                    TaskKind(leaf["kind"]),
+                    leaf.get("name"),
+                    bool(leaf.get("canceled")),
+                    bool(leaf.get("rewound")),
+                    bool(leaf.get("retried")),
+                )
                 for leaf in raw["leaves"]
             ),
             open=MappingProxyType({int(key): _task_from_json(value) for key, value in raw["open"].items()}),
@@ -138,7 +158,12 @@ class ExecutionState:
 
 
 def _leaf_json(leaf: RecordedLeaf) -> dict[str, Any]:
-    return {"id": leaf.id, "kind": str(leaf.kind), "name": leaf.name, "canceled": leaf.canceled}
+    data: dict[str, Any] = {"id": leaf.id, "kind": str(leaf.kind), "name": leaf.name, "canceled": leaf.canceled}
+    if leaf.rewound:
+        data["rewound"] = True
+    if leaf.retried:
+        data["retried"] = True
+    return data
 
 
 def _task_json(task: OpenTask) -> dict[str, Any]:
@@ -171,6 +196,9 @@ def _chain_json(chain: RetryChain) -> dict[str, Any]:
         "first_retry_ms": chain.first_retry_ms,
         "max_attempts": chain.max_attempts,
         "attempts": chain.attempts,
+        "last_attempt_id": chain.last_attempt_id,
+        "final_timer_id": chain.final_timer_id,
+        "rewound": chain.rewound,
     }
 
 
@@ -183,4 +211,7 @@ def _chain_from_json(raw: Mapping[str, Any]) -> RetryChain:
         first_retry_ms=int(raw["first_retry_ms"]),
         max_attempts=int(raw["max_attempts"]),
         attempts=int(raw["attempts"]),
+        last_attempt_id=raw.get("last_attempt_id"),
+        final_timer_id=raw.get("final_timer_id"),
+        rewound=bool(raw.get("rewound")),
     )

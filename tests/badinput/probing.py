@@ -94,6 +94,8 @@ def error_message(answer: Answer) -> str | None:
         payload = answer.json()
     except ValueError:
         return None
+    if isinstance(payload, str):  # the extension's rewind 404 is a JSON string
+        return payload if payload.strip() else None
     if not isinstance(payload, dict):
         return None
     for key in ("message", "ExceptionMessage", "Message"):

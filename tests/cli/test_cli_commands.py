@@ -125,13 +125,15 @@ def test_unknown_instance_and_unknown_orchestrator_are_api_errors(cli):
     assert "The function 'no_such_orchestrator' doesn't exist" in err
 
 
-def test_rewind_is_not_supported_and_exits_2(cli):
+def test_rewind_of_a_failed_instance_is_accepted_and_of_a_finished_one_refused(cli):
     cli("start-new", "--function-name", "broken", "--id", "broken-1", "--wait", "20")
     code, out, _ = cli("get-runtime-status", "--id", "broken-1", "--show-output")
     assert "Runtime status: Failed" in out and "broken on purpose" in out
-    code, _, err = cli("rewind", "--id", "broken-1", "--reason", "fixed")
-    assert code == 2
-    assert "not supported by the local host" in err
+    code, out, _ = cli("rewind", "--id", "broken-1", "--reason", "fixed")
+    assert (code, out.strip()) == (0, "Rewound instance 'broken-1'.")
+    cli("start-new", "--function-name", "greet", "--id", "fine-1", "--input", '"x"', "--wait", "20")
+    code, _, err = cli("rewind", "--id", "fine-1")
+    assert code == 1 and 'only orchestrations in the "Failed" state can be rewound' in err
 
 
 def test_get_instances_pages_with_the_continuation_token(cli):

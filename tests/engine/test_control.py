@@ -12,7 +12,6 @@ from durable_local.errors import (
     InstanceGone,
     InstanceNotFound,
     InvalidInstanceId,
-    NotSupportedError,
     OrchestratorNotFound,
 )
 from durable_local.instances import InstanceQuery
@@ -95,8 +94,8 @@ async def test_restart_runs_the_same_input_under_a_new_or_the_same_id(engine: En
     assert same == first and await engine.output(first) == ["Hello R!"]
 
 
-async def test_rewind_is_reported_as_not_supported(engine: Engine) -> None:
-    with pytest.raises(NotSupportedError, match="Rewind is not supported"):
+async def test_rewind_of_an_unknown_instance_is_not_found(engine: Engine) -> None:
+    with pytest.raises(InstanceNotFound):
         await engine.host.rewind("any", "reason")
 
 

@@ -20,7 +20,6 @@ from durable_local.errors import (
     InstanceAlreadyExists,
     InstanceGone,
     InstanceNotFound,
-    NotSupportedError,
     OrchestratorNotFound,
 )
 from durable_local.instances import InstanceQuery, InstanceStatus, validate_instance_id
@@ -164,7 +163,8 @@ class FakeHost:
         return await self.start_orchestration(row.name, target, row.input)
 
     async def rewind(self, instance_id: str, reason: str | None) -> None:
-        raise NotSupportedError("Rewind is not supported by the local host.")
+        self.calls.append(("rewind", instance_id, reason))
+        self.set_status(instance_id, RuntimeStatus.PENDING)
 
     async def purge(self, instance_id: str) -> int:
         self.calls.append(("purge", instance_id))

@@ -392,14 +392,14 @@ async def test_lifecycle_operations_answer_202_404_410(http, fake_host, operatio
     assert "Terminated" in (await response.json())["Message"]
 
 
-async def test_rewind_is_404_412_or_501_not_supported(http, fake_host):
+async def test_rewind_is_404_412_or_202_with_the_reason_passed_on(http, fake_host):
     assert (await http.post(f"{API}/instances/nobody/rewind")).status == 404
     fake_host.add("running")
     assert (await http.post(f"{API}/instances/running/rewind")).status == 412
     fake_host.add("failed", RuntimeStatus.FAILED)
     response = await http.post(f"{API}/instances/failed/rewind?reason=fixed")
-    assert response.status == 501
-    assert "not supported by the local host" in (await response.json())["Message"]
+    assert response.status == 202
+    assert ("rewind", "failed", "fixed") in fake_host.calls
 
 
 async def test_restart_starts_a_new_instance_with_the_same_input(http, fake_host):

@@ -97,7 +97,9 @@ async def test_purge_one_and_many(client, fake_host):
     assert list(fake_host.instances) == ["p3"]
 
 
-async def test_rewind_raises_with_the_not_supported_answer(client, fake_host):
+async def test_rewind_of_a_failed_instance_returns_quietly_and_of_a_running_one_raises(client, fake_host):
     fake_host.add("f1", RuntimeStatus.FAILED)
-    with pytest.raises(Exception, match="501"):
-        await client.rewind("f1", "fixed")
+    assert await client.rewind("f1", "fixed") is None
+    fake_host.add("r1", RuntimeStatus.RUNNING)
+    with pytest.raises(Exception, match="Received unexpected payload from the durable-extension"):
+        await client.rewind("r1", "fixed")

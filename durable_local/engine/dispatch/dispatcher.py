@@ -81,6 +81,10 @@ class Dispatcher:
             await self._task
         await self.activity_runner.drain()
 
+    def forget_history(self, instance_id: str) -> None:
+        """Drop a cached history that was rewritten outside an episode (a rewind)."""
+        self.episode_runner.cache.forget(instance_id)
+
     def notify(self) -> None:
         """Something was committed: look for work now."""
         self._idle.clear()

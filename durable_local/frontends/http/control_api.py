@@ -9,7 +9,6 @@ from http import HTTPStatus
 from aiohttp import web
 
 from ...engine.entities import is_entity_instance
-from ...errors import NotSupportedError
 from ...instances import InstanceQuery
 from ...protocol import RuntimeStatus
 from .api_support import HandlerBase, gone, invalid_json, not_found, stored_json
@@ -113,14 +112,11 @@ class ControlHandlers(HandlerBase):
         return await self._lifecycle(request, instance_id, "resume")
 
     async def rewind(self, request: web.Request, instance_id: str) -> web.StreamResponse:
-        """``POST instances/{id}/rewind``: 404, 412 unless Failed, then the host's answer.
-
-        The local host does not rewind; its ``NotSupportedError`` becomes 501, the status the
-        extension uses when the storage provider cannot rewind (ext: HandleRewindInstanceRequestAsync).
-        """
+        """``POST instances/{id}/rewind``: 404, 412 unless Failed, else 202 (ext HandleRewindInstanceRequestAsync)."""
         status = await self.existing(instance_id)
         if status is None:
-            return not_found(instance_id)
+            # The extension's body is this JSON string, "$" included (an interpolation slip there).
+            return json_response(f'No orchestration with instance ID "${instance_id}" found.', HTTPStatus.NOT_FOUND)
         if status.runtime_status != RuntimeStatus.FAILED:
             return error_response(
                 HTTPStatus.PRECONDITION_FAILED,
@@ -128,10 +124,5 @@ class ControlHandlers(HandlerBase):
                 'the "Failed" state can be rewound.',
                 exception_type="PreconditionFailed",
             )
-        try:
-            await self.host.rewind(instance_id, request.query.get("reason"))
-        except NotSupportedError as err:
-            return error_response(
-                HTTPStatus.NOT_IMPLEMENTED, "Rewind is not supported by the local host.", str(err), "NotSupportedError"
-            )
+        await self.host.rewind(instance_id, request.query.get("reason"))
         return web.Response(status=HTTPStatus.ACCEPTED)

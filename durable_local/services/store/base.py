@@ -26,6 +26,7 @@ from ...records import (
     Message,
     OutboundMessage,
     ParentRef,
+    RewindPlan,
 )
 
 
@@ -83,6 +84,11 @@ class Store(Protocol):
     def commit_episode(self, commit: EpisodeCommit) -> None:
         """Apply an episode atomically. Raises ``StaleCompletion`` (nothing written) when the
         instance moved to another execution or a consumed message is gone."""
+
+    def rewind(self, plan: RewindPlan) -> None:
+        """Apply a rewind atomically: tombstones written over history rows, the instances back to
+        ``plan.status`` with their new bookkeeping, the messages that start the replays. Raises
+        ``StaleCompletion`` (nothing written) when an instance moved to another execution."""
 
     def claim_activities(self, limit: int) -> list[ActivityItem]:
         """Lease up to ``limit`` activity items that nobody holds."""

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ...errors import InstanceAlreadyExists, StaleCompletion
 from ...protocol import TERMINAL_STATUSES, WAKES_SUSPENDED_TYPES, HistoryEvent, RuntimeStatus
-from ...records import ChildStart, EpisodeCommit, InstanceRecord, Message, OutboundMessage, ParentRef
+from ...records import ChildStart, EpisodeCommit, InstanceRecord, Message, OutboundMessage, ParentRef, RewindPlan
 from .sqlite_activities import ActivityQueue
 from .sqlite_base import from_micros, iso, to_micros
 from .sqlite_entities import EntityTables
@@ -188,6 +188,25 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables):
             if commit.new_execution_id is not None:
                 db.execute("UPDATE instances SET input = ? WHERE instance_id = ?", (commit.new_input, commit.instance_id))
             self._step("commit")
+
+    def rewind(self, plan: RewindPlan) -> None:
+        with self._tx() as db:
+            for rewind in plan.instances:
+                row = db.execute(
+                    "SELECT execution_id FROM instances WHERE instance_id = ?", (rewind.instance_id,)
+                ).fetchone()
+                if row is None or row["execution_id"] != rewind.execution_id:
+                    raise StaleCompletion(f"{rewind.instance_id}: instance changed while its rewind was planned")
+                db.executemany(
+                    "UPDATE history SET event = ? WHERE instance_id = ? AND seq = ?",
+                    [(text, rewind.instance_id, seq) for seq, text in rewind.tombstones],
+                )
+                db.execute(
+                    "UPDATE instances SET status = ?, exec_state = ?, last_updated_at = ? WHERE instance_id = ?",
+                    (str(plan.status), rewind.exec_state, iso(plan.now), rewind.instance_id),
+                )
+                for message in rewind.messages:
+                    self._insert(db, message)
 
     def _start_child(self, db: sqlite3.Connection, now: datetime, child: ChildStart) -> None:
         try:
