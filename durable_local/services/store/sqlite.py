@@ -34,6 +34,7 @@ from ...records import (
     OutboundMessage,
     ParentRef,
 )
+from .sqlite_triggers import TriggerStateTables
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,11 @@ def _from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)  # 3.11 reads the trailing Z; strptime costs 10x more
 
 
-class SqliteStore:
-    """The local host's durable state. See :class:`durable_local.store.base.Store` for the contract."""
+class SqliteStore(TriggerStateTables):
+    """The local host's durable state. See :class:`durable_local.store.base.Store` for the contract.
+
+    Also the trigger bookkeeping of :class:`~.trigger_state.TriggerStateStore` (:mod:`.sqlite_triggers`).
+    """
 
     def __init__(self, path: str | os.PathLike[str] = ":memory:", *, fault: Callable[[str], None] | None = None) -> None:
         self.path = str(path)
@@ -73,6 +77,11 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        try:
+            self._migrate_trigger_state()
+        except BaseException:
+            self._db.close()
+            raise
         #: test hook: called with a step name inside commit_episode; raising there aborts it
         self.fault = fault
 
