@@ -237,4 +237,4 @@ def test_start_refuses_a_directory_without_an_app(tmp_path):
         timeout=60,
     )
     assert result.returncode == 1
-    assert "No function_app.py" in result.stderr
+    assert "Did not find either 'function_app.py' (V2) or 'function.json' files (V1)" in result.stderr

@@ -16,6 +16,13 @@ from tests.http.fake_host import FakeHost
 APPS = Path(__file__).parent / "apps"
 
 
+@pytest.fixture(autouse=True)
+def queue_connection_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture app's queue output names QueueConnection: start-up refuses an app whose
+    connection setting is missing, so the tests define it (tests that write set a real one)."""
+    monkeypatch.setenv("QueueConnection", "UseDevelopmentStorage=true")
+
+
 @pytest.fixture
 def basic_registry() -> Iterator[Registry]:
     with load_app(APPS / "basic") as registry:

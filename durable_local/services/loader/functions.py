@@ -7,8 +7,9 @@ front-end read them.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,64 @@ class OutputBinding:
     name: str
     type: str
     settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InputBinding:
+    """An input binding the local host reads for the function (``blob_input``, ``table_input``).
+
+    ``settings`` is the binding's JSON with ``%NAME%`` resolved; ``{...}`` binding expressions
+    in ``path``/``rowKey``/... are resolved per invocation from the trigger's data.
+    """
+
+    name: str
+    type: str
+    settings: dict[str, Any]
+
+
+class TriggerKind(StrEnum):
+    """Triggers served by listeners (:mod:`durable_local.triggers`), by their binding type."""
+
+    TIMER = "timerTrigger"
+    QUEUE = "queueTrigger"
+    BLOB = "blobTrigger"
+
+
+@dataclass(frozen=True)
+class TriggeredFunction:
+    """A function started by a timer, queue or blob trigger (see :mod:`durable_local.triggers`).
+
+    ``trigger`` is the trigger binding's JSON with ``%NAME%`` resolved; ``annotations`` are the
+    parameters' resolved type hints, which pick the worker's converter for each argument.
+    """
+
+    name: str
+    kind: TriggerKind
+    fn: Callable[..., Any]
+    arg_name: str
+    trigger: dict[str, Any]
+    client_name: str | None = None
+    inputs: tuple[InputBinding, ...] = ()
+    outputs: tuple[OutputBinding, ...] = ()
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+    directory: str = ""
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.fn)
+
+
+class NoticeLevel(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class StartupNotice:
+    """A line the host prints at start-up (``func start`` prints its warnings the same way)."""
+
+    level: NoticeLevel
+    message: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +124,7 @@ class HttpFunction:
     client_name: str | None = None
     outputs: tuple[OutputBinding, ...] = ()
     returns_http: bool = True
+    inputs: tuple[InputBinding, ...] = ()
 
     @property
     def is_async(self) -> bool:
@@ -79,7 +139,11 @@ class Registry:
     orchestrators: dict[str, OrchestratorFunction] = field(default_factory=dict)
     activities: dict[str, ActivityFunction] = field(default_factory=dict)
     http: list[HttpFunction] = field(default_factory=list)
+    #: timer, queue and blob triggered functions
+    triggered: list[TriggeredFunction] = field(default_factory=list)
     host: HostConfig = field(default_factory=HostConfig)
+    #: what start-up has to say (storage provider, settings), printed by the CLI
+    notices: list[StartupNotice] = field(default_factory=list)
     #: the imported function_app module
     module: ModuleType | None = None
     #: the process-wide changes made while the app is loaded (None: nothing to undo)
@@ -90,6 +154,7 @@ class Registry:
         rows = [(f.name, f"orchestrationTrigger ({n})") for n, f in self.orchestrators.items()]
         rows += [(f.name, "activityTrigger") for f in self.activities.values()]
         rows += [(f.name, f"[{','.join(f.methods)}] {f.route}") for f in self.http]
+        rows += [(f.name, str(f.kind)) for f in self.triggered]
         return sorted(rows)
 
     def close(self) -> None:

@@ -167,14 +167,15 @@ class CronExpression:
         """Five or six fields (the timer extension's ``IncludingSeconds = tokens != 5``)."""
         tokens = [t for t in text.split(" ") if t]
         if len(tokens) == 5:
-            fields = [(0,), *(_parse_field(k, t) for k, t in zip(_KINDS[1:], tokens, strict=True))]
-            return cls(*fields, has_seconds=False)
+            minutes, hours, days, months, weekdays = (_parse_field(k, t) for k, t in zip(_KINDS[1:], tokens, strict=True))
+            return cls((0,), minutes, hours, days, months, weekdays, has_seconds=False)
         if len(tokens) != 6:
             raise CronSyntaxError(
                 f"'{text}' is an invalid crontab expression. It must contain 6 components of a schedule in the "
                 "sequence of seconds, minutes, hours, days, months, and days of week."
             )
-        return cls(*(_parse_field(k, t) for k, t in zip(_KINDS, tokens, strict=True)))
+        seconds, minutes, hours, days, months, weekdays = (_parse_field(k, t) for k, t in zip(_KINDS, tokens, strict=True))
+        return cls(seconds, minutes, hours, days, months, weekdays)
 
     def expanded(self) -> str:
         """NCrontab's ``ToString()``: the expanded form the extension logs (``0 0 9 * * *``)."""
