@@ -17,35 +17,9 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import azure.functions as func
-
 from ...errors import FunctionLoadError
-
-
-class _Generic:
-    """The worker's ``GenericBinding`` (worker ``bindings/generic.py``): str/bytes in, implicit output."""
-
-    @staticmethod
-    def check_input_type_annotation(pytype: type) -> bool:
-        return issubclass(pytype, (str, bytes))
-
-    @staticmethod
-    def check_output_type_annotation(pytype: type) -> bool:
-        return issubclass(pytype, (str, bytes, bytearray))
-
-
-def converter(binding_type: str) -> Any:
-    """The worker's converter for a binding type (the generic binding when the library has none)."""
-    found = func.get_binding_registry().get(binding_type)  # type: ignore[no-untyped-call]
-    return found if found is not None else _Generic
-
-
-def has_implicit_output(binding_type: str) -> bool:
-    """worker ``bindings.meta.has_implicit_output``: the generic binding has one, except durableClient."""
-    found = converter(binding_type)
-    if found is _Generic:
-        return binding_type != "durableClient"
-    return bool(getattr(found, "has_implicit_output", lambda: False)())
+from ..invocation.conversion import GenericBinding as _Generic
+from ..invocation.conversion import converter, has_implicit_output
 
 
 def _direction(binding: Mapping[str, Any]) -> str:
