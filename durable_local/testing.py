@@ -83,9 +83,9 @@ class TestHost:
     async def advance(self, delta: timedelta) -> None:
         """Move the manual clock forward by ``delta`` and wait until the host is idle again.
 
-        Timers fire in order even across a long jump: time moves to each due timer in turn, so
-        an orchestration sees the same sequence of ``current_utc_datetime`` values as it would
-        in real time.
+        Timers fire in order even across a long jump: time moves to each due timer (and each
+        timer-trigger occurrence) in turn, so an orchestration sees the same sequence of
+        ``current_utc_datetime`` values as it would in real time.
         """
         clock = self.host.clock
         if not isinstance(clock, ManualClock):
@@ -93,7 +93,7 @@ class TestHost:
         await self.idle()
         target = clock.now() + delta
         while True:
-            due = self.host.store.next_visible_at()
+            due = self.host.dispatcher.next_due_at()
             if due is None or due > target:
                 break
             clock.skip_to(due)

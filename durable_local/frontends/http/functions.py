@@ -130,8 +130,11 @@ class FunctionInvoker:
         arguments: dict[str, Any] = {function.request_name: build_request(request, body, route_params)}
         if function.client_name:
             arguments[function.client_name] = self._client_binding()
-        # Binding data for input paths (host: route values, query, JSON body properties).
-        binding_data: dict[str, Any] = {**json_properties(body), **dict(request.query.items()), **route_params}
+        # Binding data for input and blob output paths (host: route values, query, JSON body
+        # properties); the body is parsed only for a function that has such a binding.
+        binding_data: dict[str, Any] = {}
+        if function.inputs or any(o.type == "blob" for o in function.outputs):
+            binding_data = {**json_properties(body), **dict(request.query.items()), **route_params}
         if function.inputs:
             arguments.update(await self.inputs.read(function.inputs, binding_data, annotations_of(function.fn)))
         invocation = Invocation(

@@ -66,7 +66,7 @@ def json_properties(text: str | bytes | None) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return {}
     if not isinstance(value, dict):
         return {}
