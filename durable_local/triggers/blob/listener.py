@@ -48,6 +48,10 @@ def _json(value: Any) -> Datum:
     return Datum(json.dumps(value, default=str), "json")
 
 
+class FunctionFailed(Exception):
+    """The function (or one of its bindings) failed; the runner has logged why."""
+
+
 class BlobListener:
     """One blob-triggered function. See the module docstring."""
 
@@ -159,7 +163,9 @@ class BlobListener:
                     self.store.update_blob_receipt(replace(receipt, state=ReceiptState.DONE))
                     return
                 await self._invoke(blob, content, parameters)
-            except Exception:
+            except Exception as err:
+                if not isinstance(err, FunctionFailed):
+                    logger.exception("Blob trigger '%s': running %s failed", self.function.name, blob.name)
                 receipt = replace(receipt, attempts=receipt.attempts + 1)
                 self.store.update_blob_receipt(receipt)
                 continue
@@ -173,7 +179,8 @@ class BlobListener:
         client = blob_service(self.connection_string).get_blob_client(self.pattern.container, name)
         try:
             properties = client.get_blob_properties()
-            if str(properties.etag) != etag:
+            # Listings and properties quote ETags differently ("0x.." vs 0x..).
+            if str(properties.etag).strip('"') != etag.strip('"'):
                 return None
             return bytes(client.download_blob().readall())
         except ResourceNotFoundError:
@@ -204,7 +211,10 @@ class BlobListener:
             metadata,
         )
         binding_data = {**parameters, "BlobTrigger": path, "Uri": client.url}
-        await self.runner.run(self.function, argument, binding_data, f"New blob detected(BlockBlob): {path}")
+        try:
+            await self.runner.run(self.function, argument, binding_data, f"New blob detected(BlockBlob): {path}")
+        except Exception as err:  # already logged by the runner
+            raise FunctionFailed from err
 
     def _to_poison(self, blob: Any) -> None:
         """stb ``BlobTriggerMessage`` to ``webjobs-blobtrigger-poison`` (Base64, as the host's queues)."""
