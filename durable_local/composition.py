@@ -115,7 +115,7 @@ async def open_host(
     a trigger whose configuration the extension would reject, before anything listens.
     Start-up notices (storage provider, unreachable storage) are in ``DurableHost.notices``.
     """
-    state = _absolute(state)  # before the app's root becomes the working directory
+    state = absolute_state_path(state)  # before the app's root becomes the working directory
     owns_registry = registry is None
     if registry is None:
         if app_dir is None:
@@ -181,7 +181,7 @@ async def open_host(
             registry.close()
 
 
-def _absolute(state: str | os.PathLike[str] | None) -> str | os.PathLike[str] | None:
+def absolute_state_path(state: str | os.PathLike[str] | None) -> str | os.PathLike[str] | None:
     """A state file path made absolute (``:memory:`` and None unchanged)."""
     if state is None or str(state) == ":memory:":
         return state
