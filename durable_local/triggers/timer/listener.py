@@ -140,7 +140,9 @@ class TimerListener:
         moment = now
         for _ in range(5):
             moment = self._next_after(moment)
-            occurrences.append(moment.astimezone(self.schedule.zone).strftime("%m/%d/%Y %H:%M:%S%z"))
+            local = moment.astimezone(self.schedule.zone)
+            # .NET "MM/dd/yyyy HH:mm:ssK" for a local time: the offset with a colon
+            occurrences.append(local.strftime("%m/%d/%Y %H:%M:%S") + local.isoformat()[-6:])
         logger.info(
             "The next 5 occurrences of the '%s' schedule (%s) will be:\n%s",
             self.function.name,
