@@ -2,19 +2,22 @@
 
 * :func:`create_host` wires the engine (store, clock, bindings, dispatcher, facade) without
   starting anything: engine-level tests and benchmarks use it directly;
-* :func:`open_host` loads the app, opens the store, serves the HTTP front-end and the dashboard
-  on a TCP port and runs the dispatcher until the context exits (HTTP stops first, then
-  in-flight activities drain, then the store closes and the app is unloaded).
+* :func:`open_host` loads the app, opens the store, checks the trigger configuration, serves
+  the HTTP front-end and the dashboard on a TCP port and runs the dispatcher and the trigger
+  listeners until the context exits (listeners stop first, while their functions can still
+  call the host back, then HTTP, then in-flight activities drain, then the store closes and
+  the app is unloaded).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from aiohttp import web
 
@@ -22,11 +25,17 @@ from .engine.dispatch import Dispatcher, DispatcherOptions
 from .engine.entities import DEFAULT_BATCH_SIZE as DEFAULT_ENTITY_BATCH_SIZE
 from .frontends.dashboard import DASHBOARD_PATH, setup_dashboard
 from .frontends.http import create_app
+from .frontends.http.client_binding import client_binding_json
 from .host import DurableHost
 from .services.bindings import OutputBindings
+from .services.bindings.reachability import unreachable_storage
 from .services.clock import Clock, SystemClock
-from .services.loader import Registry, load_app
-from .services.store import SqliteStore, Store
+from .services.invocation import InputReader, Invoker
+from .services.keys import FunctionKeys
+from .services.loader import InputBinding, NoticeLevel, OutputBinding, Registry, StartupNotice, load_app
+from .services.loader.checks import STORAGE_BINDINGS, connection_setting
+from .services.store import SqliteStore, Store, TriggerStateStore
+from .triggers import TriggerListeners, TriggerOptions, TriggerRunner
 
 logger = logging.getLogger("durable_local")
 
@@ -45,7 +54,7 @@ def create_host(
     store: Store,
     clock: Clock | None = None,
     hub_name: str | None = None,
-    timer_settings: bool = True,
+    timer_settings: bool | None = None,
     function_keys: Mapping[str, str] | None = None,
     max_activities: int | None = None,
     bindings: OutputBindings | None = None,
@@ -54,11 +63,15 @@ def create_host(
     """Wire the engine (store, dispatcher, facade) without starting anything.
 
     ``max_activities`` defaults to host.json's ``maxConcurrentActivityFunctions`` (else 10);
-    the hub name to host.json's ``hubName``, then ``WEBSITE_SITE_NAME``, then ``TestHubName``
-    (ext: ``DurableTaskOptions``). ``http_timeout_s`` bounds a ``call_http`` request (240 s, the
-    extension's HttpClient timeout, by default).
+    the hub name to host.json's ``hubName`` (``%NAME%`` already resolved by the loader), then
+    ``WEBSITE_SITE_NAME``, then ``TestHubName`` (ext: ``DurableTaskOptions``). ``timer_settings``
+    defaults to whether host.json's storage provider is Azure Storage: the extension sends the
+    long-timer settings only for that provider. ``http_timeout_s`` bounds a ``call_http``
+    request (240 s, the extension's HttpClient timeout, by default).
     """
     clock = clock or SystemClock()
+    if timer_settings is None:
+        timer_settings = registry.host.storage_provider == "AzureStorage"
     durable = registry.host.durable
     limit = max_activities or int(durable.get("maxConcurrentActivityFunctions") or 10)
     hub = hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB
@@ -91,10 +104,12 @@ async def open_host(
     hub_name: str | None = None,
     host: str = "127.0.0.1",
     port: int = 7071,
-    timer_settings: bool = True,
+    timer_settings: bool | None = None,
     function_keys: Mapping[str, str] | None = None,
     max_activities: int | None = None,
     store: Store | None = None,
+    trigger_options: TriggerOptions | None = None,
+    bindings: OutputBindings | None = None,
     http_timeout_s: float | None = None,
 ) -> AsyncIterator[DurableHost]:
     """Run the local host on ``app_dir`` (or an already loaded ``registry``) until the context exits.
@@ -104,7 +119,12 @@ async def open_host(
     sends the Azure Storage long-timer settings to the SDK, so >6-day timers behave as in
     production, bugs included; pass False to behave like the DTS and MSSQL providers.
     An app loaded here is unloaded on exit; a ``registry`` passed in stays the caller's.
+    ``trigger_options`` tunes the queue and blob listeners' polling (short in tests);
+    ``bindings`` the output bindings (their storage retry window). Raises ``AppLoadError`` for
+    a trigger whose configuration the extension would reject, before anything listens.
+    Start-up notices (storage provider, unreachable storage) are in ``DurableHost.notices``.
     """
+    state = absolute_state_path(state)  # before the app's root becomes the working directory
     owns_registry = registry is None
     if registry is None:
         if app_dir is None:
@@ -114,6 +134,8 @@ async def open_host(
         if store is None:
             store = SqliteStore(state if state is not None else default_state_path(registry.app_dir))
         try:
+            bindings = bindings or OutputBindings()
+            invoker = Invoker()
             durable_host = create_host(
                 registry,
                 store=store,
@@ -122,9 +144,29 @@ async def open_host(
                 timer_settings=timer_settings,
                 function_keys=function_keys,
                 max_activities=max_activities,
+                bindings=bindings,
                 http_timeout_s=http_timeout_s,
             )
-            app = create_app(durable_host)
+            system_key = FunctionKeys(function_keys).system_key
+            trigger_runner = TriggerRunner(
+                invoker,
+                InputReader(),
+                bindings,
+                lambda: client_binding_json(durable_host.base_url, durable_host.hub_name, system_key),
+            )
+            # SqliteStore implements both the Store and the TriggerStateStore protocols.
+            triggers = TriggerListeners(
+                registry,
+                store=cast(TriggerStateStore, store),
+                clock=durable_host.clock,
+                runner=trigger_runner,
+                bindings=bindings,
+                notify=durable_host.dispatcher.notify,
+                options=trigger_options,
+            )
+            durable_host.dispatcher.due_sources.extend(triggers.sources)
+            durable_host.notices = list(registry.notices) + await _storage_notices(registry)
+            app = create_app(durable_host, bindings=bindings, invoker=invoker)
             setup_dashboard(app, durable_host)
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
@@ -134,7 +176,11 @@ async def open_host(
                 durable_host.base_url = _base_url(runner, host, port)
                 durable_host.dashboard_url = durable_host.base_url + DASHBOARD_PATH
                 durable_host.dispatcher.start()
-                yield durable_host
+                triggers.start()
+                try:
+                    yield durable_host
+                finally:
+                    await triggers.stop()
             finally:
                 await runner.cleanup()
                 await durable_host.dispatcher.stop()
@@ -143,6 +189,42 @@ async def open_host(
     finally:
         if owns_registry:
             registry.close()
+
+
+def absolute_state_path(state: str | os.PathLike[str] | None) -> str | os.PathLike[str] | None:
+    """A state file path made absolute (``:memory:`` and None unchanged)."""
+    if state is None or str(state) == ":memory:":
+        return state
+    return os.path.abspath(state)
+
+
+def _storage_settings(registry: Registry) -> Iterable[str]:
+    """The connection settings of every storage binding of the app."""
+    for trigger in registry.triggered:
+        yield connection_setting(trigger.trigger)
+    bindings: list[OutputBinding | InputBinding] = []
+    for http in registry.http:
+        bindings += [*http.outputs, *http.inputs]
+    for activity in registry.activities.values():
+        bindings += activity.outputs
+    for triggered in registry.triggered:
+        bindings += [*triggered.outputs, *triggered.inputs]
+    for binding in bindings:
+        if binding.type in STORAGE_BINDINGS:
+            yield connection_setting(binding.settings)
+
+
+async def _storage_notices(registry: Registry) -> list[StartupNotice]:
+    """A warning with the fix for each storage connection that does not answer."""
+    return [
+        StartupNotice(
+            NoticeLevel.WARNING,
+            f"Storage for '{down.setting}' is not reachable at {down.endpoint}: start Azurite "
+            "(`make run` starts it with the host; or `npx azurite`). Output bindings retry while it comes up; "
+            "queue and blob triggers keep polling.",
+        )
+        for down in await unreachable_storage(_storage_settings(registry))
+    ]
 
 
 def _base_url(runner: web.AppRunner, host: str, port: int) -> str:

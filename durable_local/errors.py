@@ -4,7 +4,9 @@
 
     DurableLocalError                    base of everything raised on purpose
     ├── AppLoadError                     function_app.py cannot be imported or indexed (startup)
-    │   └── UnsupportedBindingError      a trigger/binding the local host does not emulate
+    │   ├── UnsupportedBindingError      a trigger/binding the local host does not emulate
+    │   ├── FunctionLoadError            parameters and bindings disagree (the Python worker's wording)
+    │   └── MissingSettingError          a %SETTING% or connection setting the app names is not set
     ├── ClientRequestError               a management call the caller got wrong  -> HTTP 400
     │   ├── OrchestratorNotFound         no orchestrator of that name             -> 400
     │   ├── InvalidInstanceId            id breaks the extension's id rules      -> 400
@@ -45,6 +47,18 @@ class UnsupportedBindingError(AppLoadError):
             "which the local Durable host does not support"
         )
         super().__init__(f"{message}. {hint}".strip() if hint else message + ".")
+
+
+class FunctionLoadError(AppLoadError):
+    """The Python worker would refuse to load this function (worker ``functions.py`` ``FunctionLoadError``)."""
+
+    def __init__(self, function_name: str, message: str) -> None:
+        self.function_name = function_name
+        super().__init__(f"FunctionLoadError: cannot load the {function_name} function: {message}")
+
+
+class MissingSettingError(AppLoadError):
+    """An app setting the app refers to (``%NAME%``, a binding's ``connection``) does not exist."""
 
 
 class ClientRequestError(DurableLocalError):

@@ -29,7 +29,7 @@ from .instances import InstanceQuery, InstanceStatus, validate_instance_id
 from .protocol import EXTENSION_VERSION, EventType, HistoryEvent, RuntimeStatus
 from .records import EntityOperationRecord, EntityQuery, EntityRecord, InstanceRecord, OutboundMessage
 from .services.clock import Clock
-from .services.loader import Registry
+from .services.loader import Registry, StartupNotice
 from .services.store import Store
 
 logger = logging.getLogger("durable_local")
@@ -62,6 +62,8 @@ class DurableHost:
         self.base_url = ""
         #: where the instance dashboard is served, once the HTTP server listens
         self.dashboard_url: str | None = None
+        #: what start-up has to say (settings, storage provider, unreachable storage)
+        self.notices: list[StartupNotice] = list(registry.notices)
         self._watchers: list[asyncio.Future[None]] = []
         self._warnings = 0
         dispatcher.on_commit(self._on_commit)

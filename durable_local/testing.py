@@ -176,9 +176,9 @@ class TestHost:
 
         The step is ``delta`` plus the keyword parts: ``advance(days=10)`` is
         ``advance(timedelta(days=10))``. Timers fire in order even across a long jump: time moves
-        to each due timer in turn, so an orchestration sees the same sequence of
-        ``current_utc_datetime`` values as it would in real time. Raises TypeError on a clock
-        other than :class:`ManualClock` and ValueError for a negative step.
+        to each due timer (and each timer-trigger occurrence) in turn, so an orchestration sees
+        the same sequence of ``current_utc_datetime`` values as it would in real time. Raises
+        TypeError on a clock other than :class:`ManualClock` and ValueError for a negative step.
         """
         clock = self.host.clock
         if not isinstance(clock, ManualClock):
@@ -189,7 +189,7 @@ class TestHost:
         await self.idle()
         target = clock.now() + step
         while True:
-            due = self.host.store.next_visible_at()
+            due = self.host.dispatcher.next_due_at()
             if due is None or due > target:
                 break
             clock.skip_to(due)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import socket
 import sys
@@ -48,6 +49,8 @@ async def test_a_busy_port_is_quoted_as_the_host_prints_it(tmp_path: Path) -> No
             sys.executable, "-m", "durable_local", "start", "--app", str(APP_DIR), "--port", str(port),
             "--state", ":memory:", cwd=APP_DIR,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            # the app's settings, as local.settings.json gives them (a clean clone has none)
+            env={**os.environ, "AzureWebJobsStorage": "UseDevelopmentStorage=true"},
         )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode != 0

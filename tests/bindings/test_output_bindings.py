@@ -89,10 +89,10 @@ async def test_missing_setting_fails_the_invocation_with_binding_error():
 # A hang guard, not a speed measurement: with the Storage SDK's default retry policy this call
 # keeps retrying for minutes; the bindings' short policy must make it give up instead.
 @pytest.mark.timeout(15)
-async def test_unreachable_storage_fails_fast_with_a_clear_binding_error(binding):
+async def test_unreachable_storage_fails_fast_with_a_clear_binding_error_when_told_not_to_wait(binding):
     connection_string = closed_port_connection_string()
     setting = binding.settings.get("connection") or "AzureWebJobsStorage"
-    bindings = OutputBindings(environ={setting: connection_string})
+    bindings = OutputBindings(environ={setting: connection_string}, retry_for_s=0)
     with pytest.raises(BindingError) as caught:
         await bindings.flush((binding,), {binding.name: '{"v": 1}'})
     message = str(caught.value)

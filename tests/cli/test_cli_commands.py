@@ -239,4 +239,43 @@ def test_start_refuses_a_directory_without_an_app(tmp_path):
         timeout=60,
     )
     assert result.returncode == 1
-    assert "No function_app.py" in result.stderr
+    assert "Did not find either 'function_app.py' (V2) or 'function.json' files (V1)" in result.stderr
+
+
+def test_start_explains_that_a_v1_model_app_is_not_supported(tmp_path):
+    (tmp_path / "host.json").write_text('{"version": "2.0"}')
+    (tmp_path / "Starter").mkdir()
+    (tmp_path / "Starter" / "function.json").write_text('{"bindings": []}')
+    result = subprocess.run(
+        [sys.executable, "-m", "durable_local", "start", "--app", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "is a Python v1-model app (function.json in Starter)" in result.stderr
+    assert "A v2 app has a function_app.py at its root" in result.stderr
+
+
+def test_start_prints_start_up_notices_and_triggered_functions(tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "host.json").write_text(
+        '{"version": "2.0", "extensions": {"durableTask": {"storageProvider": {"type": "mssql"}}}}'
+    )
+    (app / "function_app.py").write_text(
+        "import azure.functions as func\n"
+        "app = func.FunctionApp()\n"
+        "@app.timer_trigger(schedule='0 0 9 * * *', arg_name='timer')\n"
+        "def nine(timer: func.TimerRequest) -> None:\n"
+        "    pass\n"
+    )
+    host = RunningHost(tmp_path / "state.sqlite", app=app)
+    try:
+        host.wait_ready()
+        assert "Note: host.json storageProvider 'mssql' accepted" in host.output
+        assert "        nine: timerTrigger" in host.output
+    finally:
+        assert host.stop() == 0

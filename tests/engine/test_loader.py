@@ -45,6 +45,7 @@ def test_indexes_orchestrators_activities_and_http_functions_with_their_bindings
             return payload
         """,
         host_json='{"version": "2.0", "extensions": {"http": {"routePrefix": "v1"}, "durableTask": {"hubName": "Hub"}}}',
+        settings='{"Values": {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}}',
     )
     with load_app(app_dir) as registry:
         _check_index(registry)
@@ -86,12 +87,12 @@ def test_an_unsupported_trigger_is_a_startup_error_never_a_silent_skip(tmp_path:
     app_dir = _app(
         tmp_path,
         """
-        @app.timer_trigger(schedule="0 */5 * * * *", arg_name="timer")
-        def every_five_minutes(timer: func.TimerRequest) -> None:
+        @app.service_bus_queue_trigger(arg_name="msg", queue_name="orders", connection="ServiceBus")
+        def on_order(msg: func.ServiceBusMessage) -> None:
             pass
         """,
     )
-    with pytest.raises(UnsupportedBindingError, match="'every_five_minutes' uses binding type 'timerTrigger'"):
+    with pytest.raises(UnsupportedBindingError, match="'on_order' uses binding type 'serviceBusTrigger'"):
         load_app(app_dir)
 
 
@@ -126,5 +127,5 @@ def test_an_import_error_in_the_app_names_the_script(tmp_path: Path) -> None:
 
 
 def test_a_directory_without_function_app_py_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(AppLoadError, match=r"No function_app\.py"):
+    with pytest.raises(AppLoadError, match=r"Did not find either 'function_app\.py' \(V2\) or 'function\.json' files \(V1\)"):
         load_app(tmp_path)

@@ -255,3 +255,73 @@ def test_file_state_survives_reopening(tmp_path: Path) -> None:
     assert len(second.get_history("i1")) == 2
     assert second._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     second.close()
+
+
+# -- trigger state (timer status, blob receipts) ----------------------------------------------
+
+
+def test_timer_status_is_saved_and_replaced(store: SqliteStore) -> None:
+    from durable_local.services.store import ScheduleStatus
+
+    assert store.get_schedule_status("Host.Functions.daily") is None
+    first = ScheduleStatus(None, T0 + timedelta(hours=9), T0)
+    store.set_schedule_status("Host.Functions.daily", first)
+    assert store.get_schedule_status("Host.Functions.daily") == first
+    ran = ScheduleStatus(T0 + timedelta(hours=9), T0 + timedelta(days=1, hours=9), T0 + timedelta(hours=9))
+    store.set_schedule_status("Host.Functions.daily", ran)
+    assert store.get_schedule_status("Host.Functions.daily") == ran
+    assert store.get_schedule_status("Host.Functions.other") is None
+
+
+def test_a_blob_receipt_is_added_once_per_function_and_version(store: SqliteStore) -> None:
+    from durable_local.services.store import BlobReceipt, ReceiptState
+
+    receipt = BlobReceipt("on_upload", "uploads", "a/b.txt", '"0x1"')
+    assert store.add_blob_receipt(receipt) is True
+    assert store.add_blob_receipt(receipt) is False  # the same version never fires twice
+    assert store.add_blob_receipt(BlobReceipt("on_upload", "uploads", "a/b.txt", '"0x2"')) is True  # a new version
+    assert store.add_blob_receipt(BlobReceipt("other_function", "uploads", "a/b.txt", '"0x1"')) is True
+    store.update_blob_receipt(BlobReceipt("on_upload", "uploads", "a/b.txt", '"0x1"', ReceiptState.DONE, 2))
+    saved = store.get_blob_receipt("on_upload", "uploads", "a/b.txt", '"0x1"')
+    assert saved is not None and (saved.state, saved.attempts) == (ReceiptState.DONE, 2)
+    assert store.get_blob_receipt("on_upload", "uploads", "missing", '"0x1"') is None
+
+
+def test_a_state_file_from_before_trigger_support_opens_and_keeps_its_instances(tmp_path: Path) -> None:
+    import sqlite3
+
+    from durable_local.services.store import ScheduleStatus
+    from durable_local.services.store.sqlite import _SCHEMA
+
+    path = tmp_path / "old.sqlite"
+    old = SqliteStore(path)
+    _create(old)
+    old.close()
+    # Make it look like a file written before the trigger tables existed.
+    raw = sqlite3.connect(path)
+    raw.executescript("DROP TABLE timer_status; DROP TABLE blob_receipts; DELETE FROM meta;")
+    raw.close()
+    assert "timer_status" not in _SCHEMA
+
+    reopened = SqliteStore(path)
+    try:
+        assert reopened.get_instance("i1") is not None
+        reopened.set_schedule_status("t", ScheduleStatus(None, T0, T0))
+        assert reopened.get_schedule_status("t") == ScheduleStatus(None, T0, T0)
+    finally:
+        reopened.close()
+
+
+def test_a_state_file_from_a_newer_host_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    from durable_local.errors import StoreError
+
+    path = tmp_path / "new.sqlite"
+    SqliteStore(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE meta SET value = '99' WHERE key = 'trigger_schema_version'")
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreError, match="newer durable_local"):
+        SqliteStore(path)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
+from durable_local.services.bindings import OutputBindings
 from tests.bindings.storage import closed_port_connection_string
+from tests.http.conftest import serve
 
 
 async def test_sync_function_receives_route_params_query_and_headers(http):
@@ -134,11 +136,15 @@ async def test_root_and_host_status_answer_for_readiness_checks(http):
     assert (await (await http.get("/admin/host/status")).json())["state"] == "Running"
 
 
-async def test_output_binding_failure_fails_the_invocation(http, monkeypatch):
+async def test_output_binding_failure_fails_the_invocation_once_storage_retries_are_over(fake_host, monkeypatch):
     monkeypatch.setenv("QueueConnection", closed_port_connection_string())
-    response = await http.post("/api/enqueue", data="hello")
-    assert response.status == 500
-    error = (await response.json())["error"]
+    http = await serve(fake_host, OutputBindings(retry_for_s=0))  # no waiting for storage to come up
+    try:
+        response = await http.post("/api/enqueue", data="hello")
+        assert response.status == 500
+        error = (await response.json())["error"]
+    finally:
+        await http.close()
     assert error.startswith("BindingError: Output binding 'msg' (queue 'outbox', connection setting 'QueueConnection')")
 
 

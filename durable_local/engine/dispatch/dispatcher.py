@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from ...services.bindings import OutputBindings
 from ...services.clock import Clock
@@ -25,6 +26,7 @@ from ...services.loader import Registry
 from ...services.store import Store
 from ..entities import is_entity_instance
 from .activities import ActivityRunner
+from .due import DueSource
 from .entities import EntityRunner
 from .episodes import EpisodeRunner
 from .policy import DispatcherOptions
@@ -49,6 +51,8 @@ class Dispatcher:
         self._stopping = False
         self._failures = 0
         self._task: asyncio.Task[None] | None = None
+        #: trigger listeners with due times of their own (see :mod:`.due`)
+        self.due_sources: list[DueSource] = []
         clock.subscribe(self.notify)
 
     @property
@@ -95,6 +99,21 @@ class Dispatcher:
         self.notify()
         await self._idle.wait()
 
+    def next_due_at(self) -> datetime | None:
+        """The earliest due time of the store (timers, queued events) and of the due sources."""
+        times = [self.store.next_visible_at(), *(source.next_due() for source in self.due_sources)]
+        known = [t for t in times if t is not None]
+        return min(known) if known else None
+
+    def _sources_pending(self) -> bool:
+        """True while a due source runs a function or is due now (it is about to)."""
+        now = self.clock.now()
+        for source in self.due_sources:
+            due = source.next_due()
+            if source.busy or (due is not None and due <= now):
+                return True
+        return False
+
     # -- the loop ----------------------------------------------------------------------------
     async def _loop(self) -> None:
         while not self._stopping:
@@ -111,9 +130,9 @@ class Dispatcher:
             if worked:
                 await asyncio.sleep(0)  # let HTTP handlers in
                 continue
-            if not self.activity_runner.busy and self.store.pending_activity_count() == 0:
+            if not self.activity_runner.busy and self.store.pending_activity_count() == 0 and not self._sources_pending():
                 if self.clock.skips_when_idle:
-                    due = self.store.next_visible_at()
+                    due = self.next_due_at()
                     if due is not None and due > self.clock.now():
                         self.clock.skip_to(due)
                         continue

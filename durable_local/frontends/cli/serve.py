@@ -35,6 +35,7 @@ def _banner(host: DurableHost, state: str, clock: str) -> str:
     rows = [(f.name, f"[{','.join(f.methods)}] {urls[f.name]}") for f in registry.http]
     rows += [(f.function_name, "orchestrationTrigger") for f in registry.orchestrators.values()]
     rows += [(f.function_name, "activityTrigger") for f in registry.activities.values()]
+    rows += [(f.name, str(f.kind)) for f in registry.triggered]
     lines = ["", "Functions:", ""]
     for name, what in sorted(rows):
         lines += [f"        {name}: {what}", ""]
@@ -49,17 +50,19 @@ def _banner(host: DurableHost, state: str, clock: str) -> str:
 
 
 async def serve(args: argparse.Namespace) -> int:
-    from ...composition import default_state_path, open_host
+    from ...composition import absolute_state_path, default_state_path, open_host
     from ...errors import AppLoadError
     from ...services.clock import make_clock
     from ...services.loader import load_app
 
+    # Before loading: the app's root becomes the working directory of the process.
+    state_arg = absolute_state_path(args.state)
     try:
         registry = load_app(args.app)
     except AppLoadError as err:
         print(f"Error: {err}", file=sys.stderr)
         return EXIT_API_ERROR
-    state = args.state or str(default_state_path(registry.app_dir))
+    state = str(state_arg or default_state_path(registry.app_dir))
     keys = {"_master": args.master_key} if args.master_key else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -76,12 +79,19 @@ async def serve(args: argparse.Namespace) -> int:
             hub_name=args.hub,
             host=args.host,
             port=args.port,
-            timer_settings=not args.no_timer_settings,
+            # None: as the storage provider in host.json implies (only Azure Storage sends them)
+            timer_settings=False if args.no_timer_settings else None,
             function_keys=keys,
         ) as host:
+            for notice in host.notices:
+                label = "Warning" if notice.level == "warning" else "Note"
+                print(f"{label}: {notice.message}", flush=True)
             print(_banner(host, state, args.clock), flush=True)
             await stop.wait()
             print("Stopping: finishing in-flight work...", flush=True)
+    except AppLoadError as err:  # a trigger the extension would reject (checked before listening)
+        print(f"Error: {err}", file=sys.stderr)
+        return EXIT_API_ERROR
     except OSError as err:
         print(
             f"Error: cannot listen on {args.host}:{args.port}: {err.strerror or err}. "

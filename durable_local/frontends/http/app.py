@@ -25,6 +25,7 @@ from aiohttp import web
 
 from ...contracts import HostApi
 from ...services.bindings import OutputBindings
+from ...services.invocation import Invoker
 from ...services.keys import FunctionKeys, presented_key
 from ...services.sdk_session import close_sdk_session
 from .client_binding import RPC_PATH, WEBHOOK_PATH
@@ -77,11 +78,11 @@ def _under(path: str, base: str) -> bool:
 class RequestRouter:
     """The catch-all handler (:meth:`dispatch`); holds the compiled routes and the two APIs."""
 
-    def __init__(self, host: HostApi, bindings: OutputBindings | None = None) -> None:
+    def __init__(self, host: HostApi, bindings: OutputBindings | None = None, invoker: Invoker | None = None) -> None:
         self.host = host
         self.keys = FunctionKeys(host.function_keys)
         self.routes = FunctionRoutes(host.registry.http, host.registry.host.route_prefix)
-        self.functions = FunctionInvoker(host, self.keys, bindings or OutputBindings())
+        self.functions = FunctionInvoker(host, self.keys, bindings or OutputBindings(), invoker)
         self.management = ManagementApi(host, self.keys)
 
     def _disabled(self, function_name: str, request: web.Request) -> bool:
@@ -132,14 +133,16 @@ async def _close_sdk_session(app: web.Application) -> None:
     await close_sdk_session()
 
 
-def create_app(host: HostApi, *, bindings: OutputBindings | None = None) -> web.Application:
+def create_app(
+    host: HostApi, *, bindings: OutputBindings | None = None, invoker: Invoker | None = None
+) -> web.Application:
     """The aiohttp application serving ``host``'s functions and management API.
 
     ``host.base_url`` is read per request, so it may be set after the site starts listening.
     Raises ``AppLoadError`` for a function whose route template cannot be compiled. On cleanup
     the SDK client's shared session is closed (HTTP functions run on this server's loop).
     """
-    router = RequestRouter(host, bindings)
+    router = RequestRouter(host, bindings, invoker)
     # Long request lines (10,000-character instance ids) reach the handlers, which answer with
     # the JSON errors instead of aiohttp's plain-text 400.
     app = web.Application(

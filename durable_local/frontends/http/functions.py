@@ -2,11 +2,11 @@
 
 For one request: build an ``azure.functions.HttpRequest``, pass it under the trigger's
 parameter name, the durable client binding JSON *string* under the client parameter (the SDK's
-``df_client_middleware`` turns it into a ``DurableOrchestrationClient``), a ``func.Out`` per
-output binding and, if the function asks for it, a ``context``. Async functions are awaited on
-the server's own loop — the SDK keeps one module-level aiohttp session bound to the loop it
-was first used on, and its RPC calls come back to this same server — and sync functions run
-in the default thread pool.
+``df_client_middleware`` turns it into a ``DurableOrchestrationClient``) and the values of its
+input bindings (blob, table; binding expressions filled from the route parameters, the query
+and the JSON body's properties), then call it through the shared
+:class:`~durable_local.services.invocation.Invoker` (``func.Out`` per output binding, ``context``
+when asked for, async on this server's loop, sync in a thread).
 
 The return value is converted like the worker's ``HttpResponseConverter`` (azfunc: http.py):
 an ``HttpResponse`` gives status, headers and body (``content-type`` from mimetype/charset when
@@ -19,12 +19,7 @@ answers 500 with an empty body.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
-import inspect
 import logging
-import threading
 import time
 import uuid
 from http import HTTPStatus
@@ -37,9 +32,11 @@ from multidict import CIMultiDict
 
 from ...contracts import HostApi
 from ...engine.failures import WorkerError, log_failed_invocation
-from ...services.bindings import OutputBindings, prepare_outputs, set_values
+from ...services.bindings import OutputBindings
+from ...services.invocation import InputReader, Invocation, InvocationContext, Invoker, json_properties
 from ...services.keys import FunctionKeys
 from ...services.loader import HttpFunction
+from ...services.loader.validation import annotations_of
 from .client_binding import client_binding_json
 from .responses import json_response
 
@@ -47,40 +44,6 @@ logger = logging.getLogger(__name__)
 
 #: The reason ``func start`` logs for HTTP-triggered invocations.
 INVOCATION_REASON = "This function was programmatically called via the host APIs."
-
-
-class InvocationContext(func.Context):
-    """The ``context`` parameter (``func.Context``) of one invocation."""
-
-    def __init__(self, invocation_id: str, function_name: str, function_directory: str) -> None:
-        self._invocation_id = invocation_id
-        self._function_name = function_name
-        self._function_directory = function_directory
-        self._thread_local_storage = threading.local()
-
-    @property
-    def invocation_id(self) -> str:
-        return self._invocation_id
-
-    @property
-    def thread_local_storage(self) -> Any:
-        return self._thread_local_storage
-
-    @property
-    def function_name(self) -> str:
-        return self._function_name
-
-    @property
-    def function_directory(self) -> str:
-        return self._function_directory
-
-    @property
-    def trace_context(self) -> Any:
-        return None
-
-    @property
-    def retry_context(self) -> Any:
-        return None
 
 
 class UnsupportedReturnValue(TypeError):
@@ -124,10 +87,14 @@ def build_request(request: web.Request, body: bytes, route_params: dict[str, str
 class FunctionInvoker:
     """Runs HTTP functions of one host: arguments in, ``web.Response`` out; never raises."""
 
-    def __init__(self, host: HostApi, keys: FunctionKeys, bindings: OutputBindings) -> None:
+    def __init__(
+        self, host: HostApi, keys: FunctionKeys, bindings: OutputBindings, invoker: Invoker | None = None
+    ) -> None:
         self.host = host
         self.keys = keys
         self.bindings = bindings
+        self.invoker = invoker or Invoker()
+        self.inputs = InputReader()
 
     def _client_binding(self) -> str:
         return client_binding_json(self.host.base_url, self.host.hub_name, self.keys.system_key)
@@ -153,37 +120,33 @@ class FunctionInvoker:
         self, function: HttpFunction, request: web.Request, route_params: dict[str, str], invocation_id: str
     ) -> web.Response:
         body = await request.read()
-        kwargs: dict[str, Any] = {function.request_name: build_request(request, body, route_params)}
+        arguments: dict[str, Any] = {function.request_name: build_request(request, body, route_params)}
         if function.client_name:
-            kwargs[function.client_name] = self._client_binding()
-        outs = prepare_outputs(function.outputs)
-        kwargs.update(outs)
-        if _wants_context(function):
-            kwargs["context"] = InvocationContext(invocation_id, function.name, str(self.host.registry.app_dir))
-        if function.is_async:
-            result = await function.fn(**kwargs)
-        else:
-            loop = asyncio.get_running_loop()
-            call = functools.partial(contextvars.copy_context().run, function.fn, **kwargs)
-            result = await loop.run_in_executor(None, call)
+            arguments[function.client_name] = self._client_binding()
+        # Binding data for input and blob output paths (host: route values, query, JSON body
+        # properties); the body is parsed only for a function that has such a binding.
+        binding_data: dict[str, Any] = {}
+        if function.inputs or any(o.type == "blob" for o in function.outputs):
+            binding_data = {**json_properties(body), **dict(request.query.items()), **route_params}
+        if function.inputs:
+            arguments.update(await self.inputs.read(function.inputs, binding_data, annotations_of(function.fn)))
+        invocation = Invocation(
+            function.name,
+            function.fn,
+            arguments,
+            function.outputs,
+            directory=str(self.host.registry.app_dir),
+            invocation_id=invocation_id,
+        )
+        outcome = await self.invoker.invoke(invocation)
         if not function.returns_http:
             # No http output binding: nothing to send back (the value is discarded).
-            await self.bindings.flush(function.outputs, set_values(outs))
+            await self.bindings.flush(function.outputs, outcome.outputs, binding_data)
             return web.Response(status=HTTPStatus.NO_CONTENT)
-        response = to_response(result)
+        response = to_response(outcome.value)
         # Bindings are written after a successful conversion, as the host does on success only.
-        await self.bindings.flush(function.outputs, set_values(outs))
+        await self.bindings.flush(function.outputs, outcome.outputs, binding_data)
         return response
 
 
-@functools.cache
-def _parameters(fn: Any) -> frozenset[str]:
-    try:
-        return frozenset(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return frozenset()
-
-
-def _wants_context(function: HttpFunction) -> bool:
-    names = _parameters(function.fn)
-    return "context" in names and "context" not in (function.request_name, function.client_name)
+__all__ = ["INVOCATION_REASON", "FunctionInvoker", "InvocationContext", "build_request", "to_response"]

@@ -1,4 +1,4 @@
-"""Output bindings the local host writes itself: Azure Storage queues and tables.
+"""Output bindings the local host writes itself: Azure Storage queues, tables and blobs.
 
 A function declares ``@app.queue_output(arg_name="msg", queue_name="q", connection="...")`` or
 ``@app.table_output(...)``; the worker passes it a ``func.Out`` and the Functions host writes
@@ -14,13 +14,24 @@ Behaviour mirrored from the Functions storage extensions:
   one message per ``str``/``bytes`` value and one per item of a list;
 * table values are JSON (``str``) or dicts, one entity or a list of them; ``PartitionKey`` and
   ``RowKey`` come from the entity or from the binding's ``partitionKey``/``rowKey``; entities are
-  upserted (replace), as the Azure.Data.Tables-based extension does.
+  upserted (replace), as the Azure.Data.Tables-based extension does;
+* blob values are what the worker's ``BlobConverter.encode`` accepts (``str`` as UTF-8, bytes,
+  a file-like object); ``path`` may hold binding expressions (``{name}``, ``{rand-guid}``),
+  resolved from the invocation's binding data; the container is created when missing.
 
 Any failure (no setting, malformed value, storage unreachable, SDK error) raises
 :class:`~durable_local.errors.BindingError` naming the binding, the queue/table and the setting —
 never the connection string — so the invocation fails (an activity's failure reaches the
 orchestrator as TaskFailed). Clients use short timeouts and one retry: an unreachable Azurite
 fails in seconds. Clients are cached per (connection string, queue/table).
+
+Storage that cannot be reached at all (connection refused: Azurite still starting) is retried
+with back-off for ``retry_for_s`` seconds before the invocation fails, instead of failing the
+first call of a host started before Azurite — but only until that storage has answered once:
+an outage after that fails the invocation in seconds, leaving retries to the app (a Durable
+retry policy), as a storage client's own short retries do on Azure. Every successful write is reported to the
+``on_write`` callbacks, so the host's own queue and blob listeners look at once (the storage
+extensions' ``SharedQueueWatcher`` / ``IBlobWrittenWatcher`` fast path).
 """
 
 from __future__ import annotations
@@ -31,15 +42,18 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import azure.functions as func
-from azure.core.exceptions import AzureError, ResourceExistsError
+from azure.core.exceptions import AzureError, ResourceExistsError, ServiceRequestError
 
 from ...errors import BindingError
+from ..invocation.expressions import resolve_expressions
 from ..loader import OutputBinding
+from . import storage
 from .connections import DEFAULT_CONNECTION_SETTING, resolve_connection_string
 
 logger = logging.getLogger(__name__)
@@ -102,35 +116,100 @@ def table_entities(value: Any, binding: OutputBinding) -> list[dict[str, Any]]:
     return entities
 
 
+def blob_bytes(value: Any) -> bytes:
+    """The bytes a blob output writes for ``value`` (worker ``BlobConverter.encode``)."""
+    if callable(getattr(value, "read", None)):
+        value = value.read()
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    raise TypeError(
+        f'unable to encode outgoing TypedData: unsupported type "blob" for Python type "{type(value).__name__}"'
+    )
+
+
+class StorageUnreachable(BindingError):
+    """The storage endpoint refused or dropped the connection (retried while storage comes up)."""
+
+    def __init__(self, message: str, connection_string: str) -> None:
+        super().__init__(message)
+        self.connection_string = connection_string
+
+
+#: ``on_write`` callback: (binding type, connection string, queue name or blob path) of a write.
+WriteListener = Callable[[str, str, str], None]
+
+
 class OutputBindings:
     """Prepares ``func.Out`` objects and writes their values after an invocation."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, *, retry_for_s: float = 30.0, retry_max_delay_s: float = 5.0
+    ) -> None:
         self._environ = environ if environ is not None else os.environ
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
+        #: how long to keep retrying storage that cannot be reached (0: fail at once)
+        self.retry_for_s = retry_for_s
+        self.retry_max_delay_s = retry_max_delay_s
+        #: connection strings a write has succeeded on: they are up, not coming up
+        self._reached: set[str] = set()
+        #: called on the event loop after each successful write
+        self.on_write: list[WriteListener] = []
 
-    async def flush(self, outputs: tuple[OutputBinding, ...], values: Mapping[str, Any]) -> None:
+    async def flush(
+        self,
+        outputs: tuple[OutputBinding, ...],
+        values: Mapping[str, Any],
+        binding_data: Mapping[str, Any] | None = None,
+    ) -> None:
         """Write the value set on each output (by parameter name); raise :class:`BindingError` on the first failure.
 
-        Storage calls are blocking SDK calls and run in a worker thread.
+        Storage calls are blocking SDK calls and run in a worker thread. ``binding_data`` fills
+        binding expressions in blob paths.
         """
         for binding in outputs:
             value = values.get(binding.name)
             if value is None:
                 continue
-            await asyncio.to_thread(self._write, binding, value)
+            deadline = time.monotonic() + self.retry_for_s
+            attempt = 0
+            while True:
+                try:
+                    written = await asyncio.to_thread(self._write, binding, value, binding_data or {})
+                    self._reached.add(written[0])
+                    break
+                except StorageUnreachable as err:
+                    if err.connection_string in self._reached or time.monotonic() >= deadline:
+                        raise BindingError(str(err)) from err
+                    delay = min(self.retry_max_delay_s, 0.25 * 2**attempt, max(0.0, deadline - time.monotonic()))
+                    attempt += 1
+                    logger.warning("%s; retrying in %.1fs (start Azurite, or use `make run`)", err, delay)
+                    await asyncio.sleep(delay)
+            for listener in list(self.on_write):
+                listener(binding.type, *written)
 
-    def _write(self, binding: OutputBinding, value: Any) -> None:
+    def _write(self, binding: OutputBinding, value: Any, binding_data: Mapping[str, Any]) -> tuple[str, str]:
+        """Write one value; returns (connection string, queue name or ``container/blob``)."""
         setting = binding.settings.get("connection") or DEFAULT_CONNECTION_SETTING
         kind = binding.type
-        target = str(binding.settings.get("queueName" if kind == "queue" else "tableName") or "")
+        key = {"queue": "queueName", "table": "tableName", "blob": "path"}.get(kind, "")
+        target = str(binding.settings.get(key) or "")
         context = f"Output binding '{binding.name}' ({kind} '{target}', connection setting '{setting}')"
         client = None
+        connection_string = ""
         try:
-            if kind not in ("queue", "table"):
+            if kind not in ("queue", "table", "blob"):
                 raise TypeError(f"binding type '{kind}' is not supported by the local host")
             connection_string = resolve_connection_string(setting, self._environ)
+            if kind == "blob":
+                path = resolve_expressions(target, binding_data)
+                container, name = storage.split_blob_path(path)
+                data = blob_bytes(value)
+                storage.write_blob(connection_string, container, name, data)
+                logger.info("%s: wrote %d byte(s) to %s", context, len(data), path)
+                return connection_string, path
             if kind == "queue":
                 messages = queue_messages(value)
                 client = self._client(kind, connection_string, target)
@@ -145,14 +224,18 @@ class OutputBindings:
                 for entity in entities:
                     client.upsert_entity(entity)
                 logger.info("%s: wrote %d entity(ies)", context, len(entities))
+            return connection_string, target
         except (BindingError, TypeError) as err:
             raise BindingError(f"{context} failed: {err}") from err
-        except ValueError as err:  # malformed connection string, invalid queue or table name
+        except ValueError as err:  # malformed connection string, invalid queue or table name, blob path
             raise BindingError(f"{context} failed: {_short(err)}") from err
         except AzureError as err:
             self._forget(kind, target)
             where = _endpoint(client.url) if client is not None else "the storage service"
-            raise BindingError(f"{context} failed: could not write to {where}: {_short(err)}") from err
+            message = f"{context} failed: could not write to {where}: {_short(err)}"
+            if isinstance(err, ServiceRequestError):
+                raise StorageUnreachable(message, connection_string) from err
+            raise BindingError(message) from err
 
     def _forget(self, kind: str, target: str) -> None:
         """Drop cached clients of a failing target, so the next call re-creates the queue/table."""

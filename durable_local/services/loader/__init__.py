@@ -7,18 +7,38 @@
 """
 
 from .config import HostConfig, read_host_config, read_local_settings
-from .functions import ActivityFunction, EntityFunction, HttpFunction, OrchestratorFunction, OutputBinding, Registry
-from .indexing import SUPPORTED_OUTPUT_BINDINGS, load_app
+from .functions import (
+    ActivityFunction,
+    EntityFunction,
+    HttpFunction,
+    InputBinding,
+    NoticeLevel,
+    OrchestratorFunction,
+    OutputBinding,
+    Registry,
+    StartupNotice,
+    TriggeredFunction,
+    TriggerKind,
+)
+from .indexing import SUPPORTED_INPUT_BINDINGS, SUPPORTED_OUTPUT_BINDINGS, load_app
+from .settings import AppSettings
 
 __all__ = [
+    "SUPPORTED_INPUT_BINDINGS",
     "SUPPORTED_OUTPUT_BINDINGS",
     "ActivityFunction",
+    "AppSettings",
     "EntityFunction",
     "HostConfig",
     "HttpFunction",
+    "InputBinding",
+    "NoticeLevel",
     "OrchestratorFunction",
     "OutputBinding",
     "Registry",
+    "StartupNotice",
+    "TriggerKind",
+    "TriggeredFunction",
     "load_app",
     "read_host_config",
     "read_local_settings",

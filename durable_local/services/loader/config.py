@@ -15,11 +15,20 @@ class HostConfig:
     """The parts of host.json the local host honours."""
 
     route_prefix: str = "api"
+    #: ``%NAME%`` resolved by the loader (``checks.check_host_config``)
     hub_name: str | None = None
     #: ``overridableExistingInstanceStates: AnyState``: a start may replace a running instance
     #: (ext ``OverridableStates``; the default ``NonRunningStates`` refuses it)
     override_running: bool = False
+    #: the Durable storage provider's canonical name (``AzureStorage`` when host.json names none)
+    storage_provider: str = "AzureStorage"
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """host.json ``extensions`` (empty when absent)."""
+        extensions = self.raw.get("extensions") or {}
+        return extensions if isinstance(extensions, dict) else {}
 
     @property
     def durable(self) -> dict[str, Any]:

@@ -8,6 +8,9 @@ what it changes and :meth:`AppEnvironment.close` puts it back:
 * ``os.environ``: ``local.settings.json`` ``Values`` are exported; a variable already set wins,
   as under ``func start``. On close the exported ones are removed again.
 * ``sys.path``: the app root goes first; it is removed on close if it was not there before.
+* the working directory: the app root, as the host starts the worker in the script root (host
+  ``RpcWorkerProcess``: ``WorkingDirectory = scriptRootPath``), so relative paths in functions
+  resolve against the app, not against wherever the host was launched; restored on close.
 * ``sys.modules``: modules of the app's own top-level names (``function_app``, its packages)
   that another app or the test process imported from elsewhere are set aside for the app's
   lifetime (``function_app`` always, so that each load imports it afresh); on close the app's
@@ -40,9 +43,9 @@ _NOT_CODE = frozenset({"node_modules", "__pycache__", ".venv", "venv", ".git", "
 _OPEN: dict[Path, AppEnvironment] = {}
 
 
-def _top_level_names(root: Path) -> frozenset[str]:
+def _top_level_names(root: Path, script_module: str) -> frozenset[str]:
     """Importable names an app root defines: ``*.py`` modules and package directories."""
-    names = {"function_app"}
+    names = {"function_app", script_module}
     for entry in root.iterdir():
         if entry.name.startswith(".") or entry.name in _NOT_CODE:
             continue
@@ -73,10 +76,12 @@ def _top(name: str) -> str:
 class AppEnvironment:
     """See the module docstring. Create with :meth:`enter`; undo with :meth:`close`."""
 
-    def __init__(self, root: Path, settings: Mapping[str, str]) -> None:
+    def __init__(self, root: Path, settings: Mapping[str, str], script_module: str = "function_app") -> None:
         self.root = root
+        self.script_module = script_module
         self._settings = dict(settings)
-        self._names = _top_level_names(root)
+        self._names = _top_level_names(root, script_module)
+        self._cwd: str | None = None
         self._users = 0
         self._exported: dict[str, str] = {}
         self._added_path = False
@@ -86,11 +91,11 @@ class AppEnvironment:
         self.loaded: Registry | None = None
 
     @classmethod
-    def enter(cls, root: Path, settings: Mapping[str, str]) -> AppEnvironment:
+    def enter(cls, root: Path, settings: Mapping[str, str], script_module: str = "function_app") -> AppEnvironment:
         """Prepare the process for importing the app at ``root`` (shared if already open)."""
         current = _OPEN.get(root)
         if current is None:
-            current = cls(root, settings)
+            current = cls(root, settings, script_module)
             current._apply()
             _OPEN[root] = current
         current._users += 1
@@ -107,8 +112,8 @@ class AppEnvironment:
                 )
         for name in [m for m in sys.modules if _top(m) in self._names]:
             module = sys.modules[name]
-            # function_app is always imported afresh, as a new worker process would.
-            if name == "function_app" or not _is_under(module, self.root):
+            # The script module is always imported afresh, as a new worker process would.
+            if name in ("function_app", self.script_module) or not _is_under(module, self.root):
                 self._stashed[name] = sys.modules.pop(name)
         self._tops_before = {_top(name) for name in sys.modules}
         for key, value in self._settings.items():
@@ -118,6 +123,8 @@ class AppEnvironment:
         if str(self.root) not in sys.path:
             sys.path.insert(0, str(self.root))
             self._added_path = True
+        self._cwd = os.getcwd()
+        os.chdir(self.root)
 
     def close(self) -> None:
         """Release this load; the last one undoes every change (idempotent)."""
@@ -143,3 +150,9 @@ class AppEnvironment:
         if self._added_path and str(self.root) in sys.path:
             sys.path.remove(str(self.root))
         self._added_path = False
+        if self._cwd is not None:
+            try:
+                os.chdir(self._cwd)
+            except OSError:  # the old directory is gone (a deleted temporary folder): stay put
+                pass
+            self._cwd = None

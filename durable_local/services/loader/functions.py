@@ -7,8 +7,9 @@ front-end read them.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,64 @@ class OutputBinding:
     name: str
     type: str
     settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InputBinding:
+    """An input binding the local host reads for the function (``blob_input``, ``table_input``).
+
+    ``settings`` is the binding's JSON with ``%NAME%`` resolved; ``{...}`` binding expressions
+    in ``path``/``rowKey``/... are resolved per invocation from the trigger's data.
+    """
+
+    name: str
+    type: str
+    settings: dict[str, Any]
+
+
+class TriggerKind(StrEnum):
+    """Triggers served by listeners (:mod:`durable_local.triggers`), by their binding type."""
+
+    TIMER = "timerTrigger"
+    QUEUE = "queueTrigger"
+    BLOB = "blobTrigger"
+
+
+@dataclass(frozen=True)
+class TriggeredFunction:
+    """A function started by a timer, queue or blob trigger (see :mod:`durable_local.triggers`).
+
+    ``trigger`` is the trigger binding's JSON with ``%NAME%`` resolved; ``annotations`` are the
+    parameters' resolved type hints, which pick the worker's converter for each argument.
+    """
+
+    name: str
+    kind: TriggerKind
+    fn: Callable[..., Any]
+    arg_name: str
+    trigger: dict[str, Any]
+    client_name: str | None = None
+    inputs: tuple[InputBinding, ...] = ()
+    outputs: tuple[OutputBinding, ...] = ()
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+    directory: str = ""
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.fn)
+
+
+class NoticeLevel(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class StartupNotice:
+    """A line the host prints at start-up (``func start`` prints its warnings the same way)."""
+
+    level: NoticeLevel
+    message: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +137,7 @@ class HttpFunction:
     client_name: str | None = None
     outputs: tuple[OutputBinding, ...] = ()
     returns_http: bool = True
+    inputs: tuple[InputBinding, ...] = ()
 
     @property
     def is_async(self) -> bool:
@@ -93,7 +153,11 @@ class Registry:
     activities: dict[str, ActivityFunction] = field(default_factory=dict)
     entities: dict[str, EntityFunction] = field(default_factory=dict)
     http: list[HttpFunction] = field(default_factory=list)
+    #: timer, queue and blob triggered functions
+    triggered: list[TriggeredFunction] = field(default_factory=list)
     host: HostConfig = field(default_factory=HostConfig)
+    #: what start-up has to say (storage provider, settings), printed by the CLI
+    notices: list[StartupNotice] = field(default_factory=list)
     #: the imported function_app module
     module: ModuleType | None = None
     #: the process-wide changes made while the app is loaded (None: nothing to undo)
@@ -107,6 +171,7 @@ class Registry:
         names += [f.function_name for f in self.activities.values()]
         names += [f.function_name for f in self.entities.values()]
         names += [f.name for f in self.http]
+        names += [f.name for f in self.triggered]
         return names
 
     def is_disabled(self, function_name: str) -> bool:
@@ -118,6 +183,7 @@ class Registry:
         rows += [(f.name, "activityTrigger") for f in self.activities.values()]
         rows += [(f.function_name, f"entityTrigger ({n})") for n, f in self.entities.items()]
         rows += [(f.name, f"[{','.join(f.methods)}] {f.route}") for f in self.http]
+        rows += [(f.name, str(f.kind)) for f in self.triggered]
         return sorted(rows)
 
     def close(self) -> None:

@@ -2,5 +2,6 @@
 
 from .base import Store
 from .sqlite import SqliteStore
+from .trigger_state import BlobReceipt, ReceiptState, ScheduleStatus, TriggerStateStore
 
-__all__ = ["SqliteStore", "Store"]
+__all__ = ["BlobReceipt", "ReceiptState", "ScheduleStatus", "SqliteStore", "Store", "TriggerStateStore"]

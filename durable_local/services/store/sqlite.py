@@ -9,7 +9,9 @@ class is assembled from focused parts: :mod:`.sqlite_base` (connection, transact
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 
 from ...errors import InstanceAlreadyExists, StaleCompletion
@@ -19,12 +21,24 @@ from .sqlite_activities import ActivityQueue
 from .sqlite_base import from_micros, iso, to_micros
 from .sqlite_entities import EntityTables
 from .sqlite_queries import InstanceQueries
+from .sqlite_triggers import TriggerStateTables
 
 _TERMINAL = tuple(str(s) for s in TERMINAL_STATUSES)
 
 
-class SqliteStore(InstanceQueries, ActivityQueue, EntityTables):
-    """The local host's durable state. See :class:`durable_local.services.store.base.Store` for the contract."""
+class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTables):
+    """The local host's durable state. See :class:`durable_local.services.store.base.Store` for the contract.
+
+    Also the trigger bookkeeping of :class:`~.trigger_state.TriggerStateStore` (:mod:`.sqlite_triggers`).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = ":memory:", *, fault: Callable[[str], None] | None = None) -> None:
+        super().__init__(path, fault=fault)
+        try:
+            self._migrate_trigger_state()
+        except BaseException:
+            self._db.close()
+            raise
 
     # -- instances ---------------------------------------------------------------------------
     def create_instance(

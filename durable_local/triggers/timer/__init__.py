@@ -1,0 +1,1 @@
+"""Timer trigger: NCRONTAB and TimeSpan schedules, driven by the host clock."""
