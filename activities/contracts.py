@@ -1,6 +1,6 @@
 """The contract between the orchestrators and the notification activities.
 
-Activity names, the typed JSON payloads each activity takes (built by
+The activities, each an :class:`Activity` typed by the JSON payload it takes (built by
 :mod:`approval.orchestrator` and :mod:`approval.reminders`, read by :mod:`.notifications`), the
 summary each returns, and the notification ids. Keys are camelCase, as they travel as JSON.
 
@@ -10,35 +10,42 @@ missing function.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, NotRequired, TypedDict
+from typing import Final, Generic, NotRequired, TypedDict, TypeVar
 
-NOTIFY_APPROVER: Final = "NotifyApprover"
-ESCALATION: Final = "Escalation"
-APPROVAL: Final = "Approval"
-SEND_REMINDER: Final = "SendReminder"
-
-NOTIFICATION_QUEUE: Final = "approval-notifications"
-#: App setting holding the Storage connection (the Functions host's own storage account).
-STORAGE_CONNECTION: Final = "AzureWebJobsStorage"
+#: The payload type of an activity (one of the TypedDicts below).
+PayloadT = TypeVar("PayloadT", bound=Mapping[str, object])
 
 
-class Step(StrEnum):
-    """The workflow step a notification belongs to; unique within an instance."""
+@dataclass(frozen=True)
+class ActivityCall:
+    """One call of an activity: its function name and its payload, checked when it was made."""
 
-    NOTIFY_APPROVER = "notify-approver"
-    ESCALATION = "escalation"
-    DECISION = "decision"
+    activity: str
+    payload: Mapping[str, object]
+
+    @property
+    def to(self) -> str:
+        """The recipient: every notification payload has a ``to``."""
+        return str(self.payload["to"])
 
 
-def reminder_step(number: int) -> str:
-    """The step of reminder ``number`` (1-based): ``reminder-<n>``."""
-    return f"reminder-{number}"
+@dataclass(frozen=True)
+class Activity(Generic[PayloadT]):
+    """An activity's function name, typed by the payload it takes.
 
+    The orchestrators call activities only through :meth:`call`, whose ``payload`` parameter is
+    the activity's own payload type, so mypy refuses a payload built for another activity:
+    ``NOTIFY_APPROVER.call(escalation_input)`` is a type error naming both types.
+    """
 
-def notification_id(instance_id: str, step: str) -> str:
-    """``<instanceId>:<step>``: the queue message id, an idempotency key for consumers."""
-    return f"{instance_id}:{step}"
+    name: str
+
+    def call(self, payload: PayloadT) -> ActivityCall:
+        """This activity with ``payload``, ready for ``approval.delivery.schedule``."""
+        return ActivityCall(self.name, payload)
 
 
 class NotifyApproverInput(TypedDict):
@@ -83,6 +90,34 @@ class ReminderInput(TypedDict):
     count: int
     subject: str
     message: str
+
+
+NOTIFY_APPROVER: Final = Activity[NotifyApproverInput]("NotifyApprover")
+ESCALATION: Final = Activity[EscalationInput]("Escalation")
+APPROVAL: Final = Activity[ApprovalInput]("Approval")
+SEND_REMINDER: Final = Activity[ReminderInput]("SendReminder")
+
+NOTIFICATION_QUEUE: Final = "approval-notifications"
+#: App setting holding the Storage connection (the Functions host's own storage account).
+STORAGE_CONNECTION: Final = "AzureWebJobsStorage"
+
+
+class Step(StrEnum):
+    """The workflow step a notification belongs to; unique within an instance."""
+
+    NOTIFY_APPROVER = "notify-approver"
+    ESCALATION = "escalation"
+    DECISION = "decision"
+
+
+def reminder_step(number: int) -> str:
+    """The step of reminder ``number`` (1-based): ``reminder-<n>``."""
+    return f"reminder-{number}"
+
+
+def notification_id(instance_id: str, step: str) -> str:
+    """``<instanceId>:<step>``: the queue message id, an idempotency key for consumers."""
+    return f"{instance_id}:{step}"
 
 
 class NotificationSummary(TypedDict):

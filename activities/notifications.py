@@ -168,7 +168,7 @@ def _send(notification: Notification, msg: func.Out[str]) -> NotificationSummary
 # Activities (thin: compose, write to the queue binding, summarise)
 
 
-@bp.function_name(NOTIFY_APPROVER)
+@bp.function_name(NOTIFY_APPROVER.name)
 @bp.activity_trigger(input_name="payload")
 @bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
 def notify_approver(payload: NotifyApproverInput, msg: func.Out[str]) -> NotificationSummary:
@@ -176,7 +176,7 @@ def notify_approver(payload: NotifyApproverInput, msg: func.Out[str]) -> Notific
     return _send(approval_requested(payload), msg)
 
 
-@bp.function_name(ESCALATION)
+@bp.function_name(ESCALATION.name)
 @bp.activity_trigger(input_name="payload")
 @bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
 def escalation(payload: EscalationInput, msg: func.Out[str]) -> NotificationSummary:
@@ -184,7 +184,7 @@ def escalation(payload: EscalationInput, msg: func.Out[str]) -> NotificationSumm
     return _send(escalation_notice(payload), msg)
 
 
-@bp.function_name(APPROVAL)
+@bp.function_name(APPROVAL.name)
 @bp.activity_trigger(input_name="payload")
 @bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
 def approval(payload: ApprovalInput, msg: func.Out[str]) -> NotificationSummary:
@@ -192,7 +192,7 @@ def approval(payload: ApprovalInput, msg: func.Out[str]) -> NotificationSummary:
     return _send(decision_notice(payload), msg)
 
 
-@bp.function_name(SEND_REMINDER)
+@bp.function_name(SEND_REMINDER.name)
 @bp.activity_trigger(input_name="payload")
 @bp.queue_output(arg_name="msg", queue_name=NOTIFICATION_QUEUE, connection=STORAGE_CONNECTION)
 def send_reminder(payload: ReminderInput, msg: func.Out[str]) -> NotificationSummary:

@@ -2,11 +2,12 @@
 
 Every notification activity is called with :func:`schedule`, i.e. ``call_activity_with_retry``
 with :data:`NOTIFICATION_RETRY`, the one retry policy of the app (its numbers are justified in
-the README, section *Retries*). When the last attempt fails, the orchestrator does not fail:
-the approval goes on (the decision can still arrive) and the reminders continue. The failure is
-kept as a :class:`NotificationFailure` in the custom status and in the output: which
-notification (its queue message id), which activity, for whom, how many attempts, the last
-error.
+the README, section *Retries*). What it calls is an :class:`~activities.contracts.ActivityCall`
+made by ``Activity.call``, which type-checks the payload against the activity. When the last
+attempt fails, the orchestrator does not fail: the approval goes on (the decision can still
+arrive) and the reminders continue. The failure is kept as a :class:`NotificationFailure` in the
+custom status and in the output: which notification (its queue message id), which activity,
+for whom, how many attempts the orchestrator saw (:func:`attempts_made`), the last error.
 
 The Python SDK's ``RetryOptions`` carry only a first interval and a maximum number of attempts
 (no backoff coefficient, no retry timeout: ``azure-functions-durable`` 1.7
@@ -24,9 +25,9 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypedDict
 
 import azure.durable_functions as df
-from azure.durable_functions.models.Task import TaskBase
+from azure.durable_functions.models.Task import RetryAbleTask, TaskBase
 
-from activities.contracts import NotificationSummary, notification_id
+from activities.contracts import ActivityCall, NotificationSummary, notification_id
 
 from .durations import as_utc, format_instant, parse_instant
 
@@ -126,39 +127,51 @@ def one_line(error: BaseException | str, limit: int = MAX_ERROR_TEXT) -> str:
     return line[:head] + "…" + line[len(line) - (limit - 1 - head):]
 
 
-def schedule(context: df.DurableOrchestrationContext, activity: str, payload: Mapping[str, Any]) -> TaskBase:
-    """Call notification ``activity`` with ``payload`` under :data:`NOTIFICATION_RETRY`."""
-    task: TaskBase = context.call_activity_with_retry(activity, NOTIFICATION_RETRY.options(), payload)
+def schedule(context: df.DurableOrchestrationContext, call: ActivityCall) -> TaskBase:
+    """Make notification ``call`` (``Activity.call(payload)``) under :data:`NOTIFICATION_RETRY`."""
+    task: TaskBase = context.call_activity_with_retry(call.activity, NOTIFICATION_RETRY.options(), call.payload)
     return task
 
 
+def attempts_made(task: TaskBase) -> int:
+    """How many attempts of a task made by :func:`schedule` the orchestrator has seen.
+
+    Replay-safe: the SDK's ``RetryAbleTask`` counts them from history (``num_attempts``:
+    1 for the first attempt, one more each time a retry timer fires and the activity is
+    scheduled again; azure-functions-durable 1.7 ``models/Task.py``), so a replay counts the
+    same. Any other task ran once.
+    """
+    return int(task.num_attempts) if isinstance(task, RetryAbleTask) else 1
+
+
 def failure(
-    context: df.DurableOrchestrationContext, activity: str, step: str, to: str, error: BaseException
+    context: df.DurableOrchestrationContext, call: ActivityCall, step: str, task: TaskBase, error: BaseException
 ) -> NotificationFailure:
-    """The record of notification ``step`` given up after :data:`NOTIFICATION_RETRY` ran out."""
+    """The record of notification ``step`` given up: ``task``, made by :func:`schedule` for ``call``,
+    failed with ``error``."""
     record = NotificationFailure(
         notification=notification_id(context.instance_id, step),
-        activity=activity,
-        to=to,
-        # The SDK fails a retried task only once every attempt has failed (it has no retry timeout).
-        attempts=NOTIFICATION_RETRY.max_attempts,
+        activity=call.activity,
+        to=call.to,
+        attempts=attempts_made(task),
         last_error=one_line(error),
         failed_at=as_utc(context.current_utc_datetime),
     )
     if not context.is_replaying:
         logger.warning(
             "%s: gave up notification %s (%s to %s) after %d attempts: %s",
-            context.instance_id, record.notification, activity, to, record.attempts, record.last_error,
+            context.instance_id, record.notification, record.activity, record.to, record.attempts, record.last_error,
         )
     return record
 
 
 def deliver(
-    context: df.DurableOrchestrationContext, activity: str, payload: Mapping[str, Any], step: str
+    context: df.DurableOrchestrationContext, call: ActivityCall, step: str
 ) -> Generator[TaskBase, Any, NotificationSummary | NotificationFailure]:
     """Send one notification and wait for it: its summary, or the failure once retries ran out."""
+    task = schedule(context, call)
     try:
-        summary: NotificationSummary = yield schedule(context, activity, payload)
+        summary: NotificationSummary = yield task
     except Exception as err:
-        return failure(context, activity, step, str(payload["to"]), err)
+        return failure(context, call, step, task, err)
     return summary

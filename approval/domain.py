@@ -8,10 +8,10 @@
 
 The reminders' values are in :mod:`.reminder_plan`.
 
-Who may decide is a rule of the domain (:func:`deciders`): the approver while the request awaits
-approval; once escalated, the escalation target (the new assignee) and still the approver. The
-requester never decides their own request. Names are compared case-insensitively (sign-in names
-and e-mail addresses are).
+Who may decide is a rule of the domain (:func:`deciders`, :func:`accepts`): the approver while
+the request awaits approval, the escalation target (the new assignee) once it has escalated. The
+requester, always the signed-in caller who started the request, never decides it. Names are
+compared case-insensitively (sign-in names and e-mail addresses are).
 
 Pure (no I/O, no clock, no environment reads except in :meth:`ApprovalSettings.from_environ`):
 orchestrators use it during replay.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Final
@@ -85,24 +85,43 @@ def same_person(a: str, b: str) -> bool:
 
 
 def deciders(stage: Stage, approver: str, escalate_to: str) -> tuple[str, ...]:
-    """Who may decide at ``stage``, the current assignee first; nobody once it has ended.
+    """Who may decide at ``stage``: the current assignee; nobody once the approval has ended.
 
-    After escalation the approver keeps the right to decide: a decision the approver sent just
-    as the deadline passed was accepted (202) before the escalation was recorded, and must not
-    be dropped; the escalation adds a decider rather than disowning the approver.
+    The approver while it awaits approval, the escalation target once it has escalated. (An
+    approver's decision sent just as the deadline passed is still taken: :func:`accepts`.)
     """
     if stage is Stage.AWAITING_APPROVAL:
         return (approver,)
     if stage is Stage.ESCALATED:
-        return (escalate_to,) if same_person(escalate_to, approver) else (escalate_to, approver)
+        return (escalate_to,)
     return ()
 
 
 def may_decide(who: str, stage: Stage, requester: str, approver: str, escalate_to: str) -> bool:
-    """Whether ``who`` may decide now: one of :func:`deciders`, and never the requester."""
+    """Whether ``who`` may decide now: one of :func:`deciders`, and never the requester.
+
+    The decision endpoint's rule: it refuses (403) anyone else before raising an event.
+    """
     if same_person(who, requester):
         return False
     return any(same_person(who, name) for name in deciders(stage, approver, escalate_to))
+
+
+def accepts(decision: Decision, stage: Stage, requester: str, approver: str, escalate_to: str) -> bool:
+    """Whether an orchestrator at ``stage`` takes ``decision``: the orchestrator's rule.
+
+    Someone who may decide now (:func:`may_decide`) decides. One more decision is taken after the
+    escalation: the approver's, if the decision endpoint validated it while the request still
+    awaited approval (``decision.stage``). That is the race at the deadline: the endpoint answered
+    202 before the escalation was recorded, and dropping the decision would break that promise.
+    An approver's decision validated later (the endpoint refuses it) or not by the endpoint at all
+    (an event raised directly on the Durable HTTP API carries no stage) is not taken once the
+    request has escalated.
+    """
+    if may_decide(decision.by, stage, requester, approver, escalate_to):
+        return True
+    return (stage is Stage.ESCALATED and decision.stage is Stage.AWAITING_APPROVAL
+            and same_person(decision.by, approver) and not same_person(decision.by, requester))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,9 +154,16 @@ class ApprovalSettings:
         return cls(approval_timeout, escalation_timeout, escalate_to)
 
 
-_START_FIELDS: Final = frozenset(
-    {"title", "requester", "approver", "escalateTo", "deadline", "escalationDeadline", "details",
-     "instanceId"}
+#: Fields of the approval orchestration input.
+_INPUT_FIELDS: Final = frozenset(
+    {"title", "requester", "approver", "escalateTo", "deadline", "escalationDeadline", "details"}
+)
+#: Fields of a ``POST /api/approvals`` body: the requester is the signed-in caller, not a field.
+_BODY_FIELDS: Final = (_INPUT_FIELDS - {"requester"}) | {"instanceId"}
+
+#: ``requester`` used to be a body field; it is refused with this reason (the caller requests).
+REQUESTER_REFUSED: Final = (
+    "not accepted: the requester is the signed-in caller (App Service Authentication), never a body field"
 )
 
 
@@ -168,28 +194,37 @@ class ApprovalRequest:
         return value
 
     @classmethod
-    def from_input(cls, value: Any, *, refuse_self_decision: bool = False) -> ApprovalRequest:
+    def from_input(
+        cls, value: Any, *, refuse_self_decision: bool = False, caller: str | None = None
+    ) -> ApprovalRequest:
         """Parse an orchestration input; raise :class:`ValidationError` naming every bad field.
 
         Unlike the HTTP body, nothing is optional here except ``details``: an orchestrator
         cannot read app settings, so an input without them is refused instead of guessed.
-        ``refuse_self_decision`` also refuses a requester named as approver or escalation target;
-        the starters ask for it, the orchestrator does not: an instance started before that rule
-        (or on the Durable HTTP API) must still replay, and it never accepts the requester's
-        decision anyway.
+        ``refuse_self_decision`` also refuses a requester named as approver or escalation target,
+        and ``caller`` a requester who is not that signed-in caller; the starters ask for both,
+        the orchestrator for neither: an instance started before those rules (or on the Durable
+        HTTP API) must still replay, and it never accepts the requester's decision anyway.
         """
-        fields = Fields(value, _START_FIELDS - {"instanceId"}, what="input")
-        request = cls._build(fields, None, refuse_self_decision=refuse_self_decision)
+        fields = Fields(value, _INPUT_FIELDS, what="input")
+        request = cls._build(fields, None, refuse_self_decision=refuse_self_decision, caller=caller,
+                             requester_from_caller=False)
         fields.raise_if_invalid()
         assert request is not None
         return request
 
     @classmethod
     def _build(
-        cls, fields: Fields, settings: ApprovalSettings | None, *, refuse_self_decision: bool
+        cls, fields: Fields, settings: ApprovalSettings | None, *, refuse_self_decision: bool,
+        caller: str | None, requester_from_caller: bool,
     ) -> ApprovalRequest | None:
         title = fields.text("title", required=True)
-        requester = fields.text("requester", required=True, max_length=MAX_NAME)
+        if requester_from_caller:
+            requester = caller
+        else:
+            requester = fields.text("requester", required=True, max_length=MAX_NAME)
+            if caller is not None and requester is not None and not same_person(requester, caller):
+                fields.add("requester", f"must be the signed-in caller ({caller}): nobody requests in another's name")
         approver = fields.text("approver", required=True, max_length=MAX_NAME)
         escalate_to = fields.text("escalateTo", required=False, max_length=MAX_NAME)
         if fields.omitted("escalateTo"):
@@ -222,21 +257,23 @@ class ApprovalRequest:
 
 @dataclass(frozen=True)
 class StartRequest:
-    """A validated ``POST /api/approvals`` body."""
+    """A validated ``POST /api/approvals`` body, requested by the signed-in caller."""
 
     request: ApprovalRequest
     instance_id: str | None = None
 
 
-def parse_start_request(body: bytes, settings: ApprovalSettings) -> StartRequest:
-    """Validate a start body, filling omitted fields from ``settings``.
+def parse_start_request(body: bytes, settings: ApprovalSettings, requester: str) -> StartRequest:
+    """Validate a start body made by the signed-in caller ``requester``; fill omitted fields from ``settings``.
 
     Raises :class:`ValidationError` naming every invalid field (malformed JSON, a non-object
-    body, wrong types, empty strings, unknown fields, bad durations, a bad ``instanceId``, an
-    approver or escalation target who is the requester).
+    body, wrong types, empty strings, unknown fields, a ``requester`` field
+    (:data:`REQUESTER_REFUSED`), bad durations, a bad ``instanceId``, an approver or escalation
+    target who is the requester).
     """
-    fields = Fields(parse_json_body(body), _START_FIELDS)
-    request = ApprovalRequest._build(fields, settings, refuse_self_decision=True)
+    fields = Fields(parse_json_body(body), _BODY_FIELDS, refused={"requester": REQUESTER_REFUSED})
+    request = ApprovalRequest._build(fields, settings, refuse_self_decision=True, caller=requester,
+                                     requester_from_caller=True)
     instance_id = fields.instance_id()
     fields.raise_if_invalid()
     assert request is not None
@@ -248,24 +285,35 @@ def parse_start_request(body: bytes, settings: ApprovalSettings) -> StartRequest
 
 #: ``by`` used to be a body field; it is refused with this reason (the caller is the decider).
 BY_REFUSED: Final = (
-    "not accepted: the decider is the signed-in caller (App Service Authentication's "
-    "X-MS-CLIENT-PRINCIPAL-NAME header), never a body field"
+    "not accepted: the decider is the signed-in caller (App Service Authentication), never a body field"
 )
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What a person decided; the payload of the ``ApprovalDecision`` event."""
+    """What a person decided; the payload of the ``ApprovalDecision`` event.
+
+    ``stage`` is the stage at which the decision endpoint checked that ``by`` may decide, so
+    the orchestrator knows a decision validated before an escalation it has since recorded
+    (:func:`accepts`); ``None`` when nothing validated it (an event raised directly).
+    """
 
     outcome: Outcome
     by: str
     comment: str | None = None
+    stage: Stage | None = None
+
+    def validated_at(self, stage: Stage) -> Decision:
+        """This decision, as checked by the decision endpoint at ``stage``."""
+        return replace(self, stage=stage)
 
     def to_event(self) -> dict[str, Any]:
         """The event payload (a JSON object; see :func:`decision_from_event` for the quirks)."""
         value: dict[str, Any] = {"decision": self.outcome.value, "by": self.by}
         if self.comment is not None:
             value["comment"] = self.comment
+        if self.stage is not None:
+            value["stage"] = self.stage.value
         return value
 
 
@@ -298,27 +346,31 @@ def parse_decision_request(body: bytes, by: str) -> Decision:
 def decision_from_event(payload: Any) -> Decision | None:
     """The decision carried by an ``ApprovalDecision`` event, or ``None`` if it carries none.
 
-    The payload is ``{"decision", "by", "comment"?}``; its shape depends on who raised it
-    (SDK issue #295):
+    The payload is ``{"decision", "by", "comment"?, "stage"?}``; its shape depends on who raised
+    it (SDK issue #295):
 
     * ``curl``/HTTP ``sendEventPostUri`` with the JSON object as body -> a ``dict``;
     * ``DurableOrchestrationClient.raise_event(..., {...})`` -> the client ``json.dumps`` the
       value and the extension stores it as a JSON *string*, so the orchestrator gets a ``str``
       holding JSON text.
 
-    Both are accepted. Anything else (no payload, a malformed or incomplete object) yields
-    ``None``: the orchestrator ignores it deterministically instead of failing. Whether ``by``
-    may decide is the orchestrator's question (:func:`may_decide`).
+    Both are accepted. Anything else (no payload, a malformed or incomplete object, a ``stage``
+    that is not one awaiting a decision) yields ``None``: the orchestrator ignores it
+    deterministically instead of failing. Whether ``by`` may decide is the orchestrator's
+    question (:func:`accepts`).
     """
     if isinstance(payload, str):
         try:
             payload = json.loads(payload)
         except (ValueError, RecursionError):
             return None
-    fields = Fields(payload, frozenset({"decision", "by", "comment"}), what="event")
+    fields = Fields(payload, frozenset({"decision", "by", "comment", "stage"}), what="event")
     outcome = _outcome(fields)
     by = fields.text("by", required=True, max_length=MAX_NAME)
     comment = fields.text("comment", required=False, max_length=MAX_LONG_TEXT)
+    stage = fields.data.get("stage")
+    if stage is not None and stage not in (Stage.AWAITING_APPROVAL.value, Stage.ESCALATED.value):
+        return None
     if fields.errors or outcome is None or by is None:
         return None
-    return Decision(outcome, by, comment)
+    return Decision(outcome, by, comment, Stage(stage) if stage is not None else None)

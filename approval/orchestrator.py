@@ -19,10 +19,13 @@ still failing after the last attempt does not fail the approval: the decision ca
 (through the endpoint or the Durable HTTP API), so the failure is recorded in the custom status
 and the output and the workflow goes on.
 
-Only a decision whose ``by`` may decide counts (:func:`~approval.domain.may_decide`: the approver,
-after escalation also the escalation target, never the requester). The decision endpoint checks
-the signed-in caller before raising the event; this check repeats it for events raised directly
-on the Durable HTTP API (defence in depth), and counts any other event as ignored.
+Only a decision whose ``by`` may decide counts (:func:`~approval.domain.accepts`: the approver
+while the request awaits approval, the escalation target once it has escalated, never the
+requester; after the escalation also the approver's decision the endpoint validated while the
+request still awaited approval, the race at the deadline). The decision endpoint checks the
+signed-in caller before raising the event and records the stage it checked in the payload; this
+check repeats the rule for events raised directly on the Durable HTTP API (defence in depth),
+and counts any other event as ignored.
 
 The code is a deterministic generator: time comes only from ``context.current_utc_datetime``,
 nothing reads the environment, the clock, random numbers or I/O; logging is guarded by
@@ -59,6 +62,7 @@ from activities.contracts import (
     APPROVAL,
     ESCALATION,
     NOTIFY_APPROVER,
+    ActivityCall,
     ApprovalInput,
     EscalationInput,
     NotificationSummary,
@@ -110,11 +114,13 @@ class DecisionListener:
         if self.decision is not None or not self.task.is_completed:
             return
         decision = decision_from_event(self.task.result)
-        if decision is None or not self.state.may_decide(decision.by):
+        if decision is None or not self.state.accepts(decision):
             self.ignored += 1
             if not self._context.is_replaying:
                 reason = ("the payload holds no valid decision" if decision is None
-                          else f"{decision.by!r} may not decide (may: {', '.join(self.state.deciders)})")
+                          else f"{decision.by!r} may not decide at stage {self.state.stage.value} "
+                               f"(validated at {decision.stage.value if decision.stage else 'no stage'}; "
+                               f"may: {', '.join(self.state.deciders)})")
                 logger.warning("%s: ignored %s event #%d: %s",
                                self._context.instance_id, DECISION_EVENT, self.ignored, reason)
             self.task = self._context.wait_for_external_event(DECISION_EVENT)
@@ -126,9 +132,8 @@ class DecisionListener:
 def notify_while_listening(
     context: df.DurableOrchestrationContext,
     listener: DecisionListener,
-    activity: str,
+    call: ActivityCall,
     step: Step,
-    payload: NotifyApproverInput | EscalationInput,
 ) -> Generator[TaskBase, Any, NotificationSummary | NotificationFailure]:
     """Send a notification (with retries) while the decision wait stays open.
 
@@ -136,14 +141,14 @@ def notify_while_listening(
     meanwhile is kept by ``listener``; the notification still runs to its end, since DTFx
     completes an instance only when no task is open.
     """
-    task = schedule(context, activity, payload)
+    task = schedule(context, call)
     while listener.decision is None and not task.is_completed:
         yield context.task_any([task, listener.task])
         listener.settle()
     try:
         summary: NotificationSummary = yield task
     except Exception as err:
-        return failure(context, activity, step, payload["to"], err)
+        return failure(context, call, step, task, err)
     return summary
 
 
@@ -209,7 +214,7 @@ def approval_orchestrator(context: df.DurableOrchestrationContext) -> Orchestrat
         "details": request.details,
     }
     sent = yield from notify_while_listening(
-        context, listener, NOTIFY_APPROVER, Step.NOTIFY_APPROVER, request_notice)
+        context, listener, NOTIFY_APPROVER.call(request_notice), Step.NOTIFY_APPROVER)
     if isinstance(sent, NotificationFailure):
         state = publish(state.gave_up(sent))
     decision = yield from wait_for_decision(context, listener, state.deadline)
@@ -230,7 +235,7 @@ def approval_orchestrator(context: df.DurableOrchestrationContext) -> Orchestrat
             "deadline": format_instant(state.deadline),
         }
         sent = yield from notify_while_listening(
-            context, listener, ESCALATION, Step.ESCALATION, escalation_notice)
+            context, listener, ESCALATION.call(escalation_notice), Step.ESCALATION)
         if isinstance(sent, NotificationFailure):
             state = publish(state.gave_up(sent))
         decision = yield from wait_for_decision(context, listener, state.deadline)
@@ -251,10 +256,12 @@ def approval_orchestrator(context: df.DurableOrchestrationContext) -> Orchestrat
             "comment": decision.comment,
             "escalated": state.escalated,
         }
+        call = APPROVAL.call(decision_notice)
+        told = schedule(context, call)
         try:
-            yield schedule(context, APPROVAL, decision_notice)
+            yield told
         except Exception as err:
-            state = state.gave_up(failure(context, APPROVAL, Step.DECISION, request.requester, err))
+            state = state.gave_up(failure(context, call, Step.DECISION, told, err))
     context.set_custom_status(state.to_json())
     if not context.is_replaying:
         logger.info("%s: finished %s", instance_id, state.stage.value)

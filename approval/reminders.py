@@ -63,7 +63,7 @@ def reminders_orchestrator(context: df.DurableOrchestrationContext) -> Orchestra
             "subject": plan.subject,
             "message": plan.message,
         }
-        outcome = yield from deliver(context, SEND_REMINDER, reminder, reminder_step(number))
+        outcome = yield from deliver(context, SEND_REMINDER.call(reminder), reminder_step(number))
         progress = progress.record(number, due_at, outcome)
         if not context.is_replaying and not isinstance(outcome, NotificationFailure):
             logger.info("%s: reminder %d/%d sent", context.instance_id, number, plan.count)

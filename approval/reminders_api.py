@@ -7,7 +7,7 @@ GET      /api/reminders/{instanceId}             business view of one reminder i
 
 The body is validated before anything starts (every invalid field named in one 400), so an
 instance that would fail at once is never accepted with 202. Errors have the app's one shape
-(:mod:`.responses`).
+(:mod:`.responses`); routes and methods come from :mod:`.endpoints`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import azure.functions as func
 
 from . import bp
 from .domain import REMINDERS_ORCHESTRATOR
+from .endpoints import GET_REMINDERS, START_REMINDERS
 from .instances import decode_json_value, find_instance, runtime_status_of, start_once
 from .reminder_plan import parse_reminder_request
 from .reminder_status import reminder_view
@@ -24,7 +25,7 @@ from .responses import invalid_request, json_response, not_found
 from .validation import ValidationError
 
 
-@bp.route(route="reminders", methods=["POST"])
+@bp.route(route=START_REMINDERS.route, methods=list(START_REMINDERS.methods))
 @bp.durable_client_input(client_name="client")
 async def start_reminders(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -42,7 +43,7 @@ async def start_reminders(
     return await start_once(req, client, REMINDERS_ORCHESTRATOR, start.instance_id, start.plan.to_input())
 
 
-@bp.route(route="reminders/{instanceId}", methods=["GET"])
+@bp.route(route=GET_REMINDERS.route, methods=list(GET_REMINDERS.methods))
 @bp.durable_client_input(client_name="client")
 async def get_reminders(
     req: func.HttpRequest, client: df.DurableOrchestrationClient

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     NOT_AWAITING_DECISION = "not_awaiting_decision"
     MISCONFIGURED = "misconfigured"
@@ -36,8 +37,12 @@ def json_response(
     )
 
 
-def error_response(status_code: HTTPStatus, error: ErrorCode, message: str, **extra: Any) -> func.HttpResponse:
-    return json_response(status_code, {"error": error.value, "message": message, **extra})
+def error_response(
+    status_code: HTTPStatus, error: ErrorCode, message: str, *, headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> func.HttpResponse:
+    """``{"error", "message", **extra}`` with ``status_code`` (and any response ``headers``)."""
+    return json_response(status_code, {"error": error.value, "message": message, **extra}, headers)
 
 
 def invalid_request(err: ValidationError) -> func.HttpResponse:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from .delivery import NotificationFailure, one_line
-from .domain import Decision, Outcome, Stage, deciders, may_decide
+from .domain import Decision, Outcome, Stage, accepts, deciders, may_decide
 from .durations import format_instant, parse_instant
 
 
@@ -84,6 +84,10 @@ class ApprovalState:
     def may_decide(self, who: str) -> bool:
         """Whether ``who`` may decide now (never the requester); see :func:`~.domain.deciders`."""
         return may_decide(who, self.stage, self.requester, self.approver, self.escalate_to)
+
+    def accepts(self, decision: Decision) -> bool:
+        """Whether the orchestrator takes ``decision`` now; see :func:`~.domain.accepts`."""
+        return accepts(decision, self.stage, self.requester, self.approver, self.escalate_to)
 
     def escalate(self, at: datetime, deadline: datetime) -> ApprovalState:
         return replace(self, stage=Stage.ESCALATED, assignee=self.escalate_to, escalated=True,

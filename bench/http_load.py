@@ -22,12 +22,12 @@ import aiohttp
 
 START_BODY = {
     "title": "New laptop",
-    "requester": "ada@contoso.com",
     "approver": "bob@contoso.com",
     "escalateTo": "head-of-department@contoso.com",
 }
 DECISION_BODY = {"decision": "approved", "comment": "Go ahead"}
-#: The decider signs in (App Service Authentication's header; locally sent by the client).
+#: The requester and the decider sign in (App Service Authentication's header; locally sent by the client).
+REQUESTER = {"X-MS-CLIENT-PRINCIPAL-NAME": "ada@contoso.com"}
 DECIDER = {"X-MS-CLIENT-PRINCIPAL-NAME": "bob@contoso.com"}
 
 
@@ -58,7 +58,7 @@ class Load:
 
     async def approval(self) -> dict[str, float]:
         began = time.perf_counter()
-        status, started = await self.call("POST", self.base + "/api/approvals", START_BODY)
+        status, started = await self.call("POST", self.base + "/api/approvals", START_BODY, REQUESTER)
         if status != 202:
             raise RuntimeError(f"start answered {status}: {started}")
         accepted = time.perf_counter()

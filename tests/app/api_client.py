@@ -43,15 +43,14 @@ class ApprovalClient:
             decoded = json.loads(text) if text else None
             return Reply(response.status, decoded, dict(response.headers))
 
-    async def start(self, **fields: Any) -> dict[str, Any]:
-        """Start an approval; return the check-status payload (asserts 202)."""
+    async def start(self, *, requester: str = "ada@contoso.com", **fields: Any) -> dict[str, Any]:
+        """Start an approval signed in as ``requester``; return the check-status payload (asserts 202)."""
         body = {
             "title": "New data centre",
-            "requester": "ada@contoso.com",
             "approver": "bob@contoso.com",
             **fields,
         }
-        reply = await self.request("POST", "/api/approvals", body)
+        reply = await self.request("POST", "/api/approvals", body, headers={PRINCIPAL_NAME_HEADER: requester})
         assert reply.status == 202, reply.body
         assert reply.headers["Location"] == reply.body["statusQueryGetUri"]
         return reply.body

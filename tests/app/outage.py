@@ -7,6 +7,8 @@ account, queues and messages once it is back, exactly as after a real storage ou
 
 :class:`StopStorageOnWrite` wraps the host's output bindings and stops Azurite right before the
 first write of a chosen activity: the outage begins while that notification is being written.
+:class:`LoseReplyOnce` lets the first write of a chosen message land and then reports it failed,
+as a storage call does whose reply was lost after the service had stored the message.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 from azure.storage.queue import QueueClient
 
 from activities.contracts import NOTIFICATION_QUEUE
+from durable_local.errors import BindingError
+from durable_local.services.bindings import OutputBindings
 
 # The session fixture's building blocks (same package pin, same readiness rules).
 from tests.azurite import (
@@ -119,6 +123,35 @@ class StopStorageOnWrite:
         await self.inner.flush(outputs, values)
 
 
+class LoseReplyOnce:
+    """Output bindings whose first write of a matching message lands, then reports failure.
+
+    The inner bindings write the message to the queue; then this raises the error the write
+    would have raised had its reply been lost (a timeout after the service stored it), so the
+    activity fails and the orchestrator retries it. Every other write is delegated unchanged.
+    """
+
+    def __init__(self, inner: Any, message_text: Callable[[str], bool]) -> None:
+        self.inner = inner
+        self._matches = message_text
+        self.lost: str | None = None
+
+    async def flush(self, outputs: Any, values: Mapping[str, Any]) -> None:
+        await self.inner.flush(outputs, values)
+        if self.lost is None:
+            for text in values.values():
+                if isinstance(text, str) and self._matches(text):
+                    self.lost = text
+                    raise BindingError("could not write to the queue: the request timed out (its reply was lost)")
+
+
+def queued_raw(connection_string: str, instance_id: str) -> list[str]:
+    """The raw text of every message of ``instance_id`` in the queue, as stored (left in place)."""
+    queue = QueueClient.from_connection_string(connection_string, NOTIFICATION_QUEUE)
+    return [message.content for message in queue.receive_messages(messages_per_page=32, visibility_timeout=1)
+            if json.loads(base64.b64decode(message.content).decode("utf-8"))["instanceId"] == instance_id]
+
+
 def queued(connection_string: str, instance_id: str) -> list[dict[str, Any]]:
     """Every notification of ``instance_id`` in the queue, decoded, oldest first (left in place)."""
     queue = QueueClient.from_connection_string(connection_string, NOTIFICATION_QUEUE)
@@ -129,3 +162,14 @@ def queued(connection_string: str, instance_id: str) -> list[dict[str, Any]]:
         if decoded["instanceId"] == instance_id:
             messages.append(decoded)
     return sorted(messages, key=lambda m: (m["at"], m["id"]))
+
+
+def no_start_up_grace() -> OutputBindings:
+    """The host's output bindings without the start-up grace period.
+
+    The host retries a write to storage that has never answered for 30 s (Azurite may still be
+    starting). These tests stop storage on purpose, and the app's own retry policy is what
+    they prove, so each write to stopped storage fails at once, as it would once storage had
+    answered.
+    """
+    return OutputBindings(retry_for_s=0)

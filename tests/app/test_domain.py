@@ -18,6 +18,7 @@ from approval.domain import (
     Outcome,
     SettingsError,
     Stage,
+    accepts,
     deciders,
     decision_from_event,
     may_decide,
@@ -33,9 +34,10 @@ SETTINGS = ApprovalSettings(
     escalation_timeout=timedelta(hours=12),
     escalate_to="head-of-department@contoso.com",
 )
+#: The signed-in caller who starts the approvals below.
+REQUESTER = "ada@contoso.com"
 VALID_START: dict[str, Any] = {
     "title": "New data centre",
-    "requester": "ada@contoso.com",
     "approver": "bob@contoso.com",
 }
 
@@ -47,7 +49,7 @@ def body(value: Any) -> bytes:
 def start_errors(value: Any, settings: ApprovalSettings = SETTINGS) -> dict[str, str]:
     raw = value if isinstance(value, bytes) else body(value)
     with pytest.raises(ValidationError) as caught:
-        parse_start_request(raw, settings)
+        parse_start_request(raw, settings, REQUESTER)
     return {e.field: e.message for e in caught.value.errors}
 
 
@@ -62,7 +64,7 @@ def decision_errors(value: Any) -> dict[str, str]:
 
 
 def test_start_fills_omitted_fields_from_settings() -> None:
-    start = parse_start_request(body(VALID_START), SETTINGS)
+    start = parse_start_request(body(VALID_START), SETTINGS, REQUESTER)
     assert start.instance_id is None
     assert start.request == ApprovalRequest(
         title="New data centre",
@@ -78,7 +80,7 @@ def test_start_values_override_settings() -> None:
     start = parse_start_request(body({
         **VALID_START, "escalateTo": "cfo@contoso.com", "deadline": "PT30S",
         "escalationDeadline": "P2D", "details": "Budget 1.2M", "instanceId": "order-42",
-    }), SETTINGS)
+    }), SETTINGS, REQUESTER)
     assert start.instance_id == "order-42"
     assert start.request.escalate_to == "cfo@contoso.com"
     assert start.request.deadline == timedelta(seconds=30)
@@ -88,7 +90,7 @@ def test_start_values_override_settings() -> None:
 
 def test_start_treats_null_as_omitted_for_optional_fields() -> None:
     start = parse_start_request(
-        body({**VALID_START, "escalateTo": None, "deadline": None, "details": None}), SETTINGS
+        body({**VALID_START, "escalateTo": None, "deadline": None, "details": None}), SETTINGS, REQUESTER
     )
     assert start.request.escalate_to == SETTINGS.escalate_to
     assert start.request.deadline == SETTINGS.approval_timeout
@@ -101,17 +103,37 @@ def test_start_requires_escalate_to_when_no_setting_provides_it() -> None:
 
 
 def test_orchestration_input_round_trips() -> None:
-    request = parse_start_request(body({**VALID_START, "details": "x"}), SETTINGS).request
+    request = parse_start_request(body({**VALID_START, "details": "x"}), SETTINGS, REQUESTER).request
     assert ApprovalRequest.from_input(request.to_input()) == request
     assert request.to_input()["deadline"] == "P1D"
+    assert request.to_input()["requester"] == REQUESTER
 
 
 def test_orchestration_input_without_resolved_defaults_is_rejected() -> None:
     with pytest.raises(ValidationError) as caught:
-        ApprovalRequest.from_input(VALID_START)
+        ApprovalRequest.from_input({**VALID_START, "requester": REQUESTER})
     assert {e.field for e in caught.value.errors} == {
         "escalateTo", "deadline", "escalationDeadline",
     }
+
+
+def test_the_requester_is_the_signed_in_caller_and_a_requester_field_is_refused() -> None:
+    assert parse_start_request(body(VALID_START), SETTINGS, "Ada@Contoso.com").request.requester == "Ada@Contoso.com"
+    errors = start_errors({**VALID_START, "requester": "mallory@contoso.com"})
+    assert set(errors) == {"requester"}
+    assert errors["requester"].startswith("not accepted: the requester is the signed-in caller")
+    # Even naming oneself: the field is not part of the body.
+    assert set(start_errors({**VALID_START, "requester": REQUESTER})) == {"requester"}
+
+
+def test_an_approval_input_started_generically_must_name_the_caller_as_requester() -> None:
+    value = {**VALID_START, "requester": REQUESTER, "escalateTo": "head", "deadline": "PT1H",
+             "escalationDeadline": "PT1H"}
+    assert ApprovalRequest.from_input(value, caller="ADA@contoso.com").requester == REQUESTER
+    with pytest.raises(ValidationError) as caught:
+        ApprovalRequest.from_input(value, caller="bob@contoso.com")
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("requester", "must be the signed-in caller (bob@contoso.com): nobody requests in another's name")]
 
 
 # --- start: every 400 case ---------------------------------------------------------------------
@@ -131,27 +153,24 @@ def test_start_rejects_a_body_that_is_not_an_object(value: Any) -> None:
 
 def test_start_names_every_field_of_the_wrong_type() -> None:
     errors = start_errors({
-        "title": 1, "requester": [], "approver": {}, "escalateTo": 5, "deadline": 30,
+        "title": 1, "approver": {}, "escalateTo": 5, "deadline": 30,
         "escalationDeadline": False, "details": 1.5, "instanceId": 7,
     })
     assert set(errors) == {
-        "title", "requester", "approver", "escalateTo", "deadline", "escalationDeadline",
-        "details", "instanceId",
+        "title", "approver", "escalateTo", "deadline", "escalationDeadline", "details", "instanceId",
     }
     assert errors["title"] == "must be a string, not a number"
     assert errors["escalationDeadline"] == "must be a string, not a boolean"
 
 
 def test_start_names_every_missing_required_field() -> None:
-    assert set(start_errors({})) == {"title", "requester", "approver"}
+    assert set(start_errors({})) == {"title", "approver"}
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
 def test_start_rejects_empty_strings(blank: str) -> None:
-    errors = start_errors(
-        {"title": blank, "requester": blank, "approver": "bob", "escalateTo": blank}
-    )
-    assert errors == dict.fromkeys(("title", "requester", "escalateTo"), "must not be empty")
+    errors = start_errors({"title": blank, "approver": blank, "escalateTo": blank})
+    assert errors == dict.fromkeys(("title", "approver", "escalateTo"), "must not be empty")
 
 
 def test_start_rejects_unknown_fields_alongside_other_errors() -> None:
@@ -202,13 +221,13 @@ def test_start_rejects_invalid_instance_ids(instance_id: str) -> None:
 @pytest.mark.parametrize("instance_id", ["order-42", "x" * 256, "a@b", "äöü", "A.B_C~1"])
 def test_start_accepts_valid_instance_ids(instance_id: str) -> None:
     assert check_instance_id(instance_id) == []
-    assert parse_start_request(body({**VALID_START, "instanceId": instance_id}), SETTINGS)
+    assert parse_start_request(body({**VALID_START, "instanceId": instance_id}), SETTINGS, REQUESTER)
 
 
 def test_validation_error_lists_every_field_in_order() -> None:
     with pytest.raises(ValidationError) as caught:
-        parse_start_request(body({"title": "", "deadline": "PT0S"}), SETTINGS)
-    assert [e.field for e in caught.value.errors] == ["title", "requester", "approver", "deadline"]
+        parse_start_request(body({"title": "", "deadline": "PT0S", "requester": "x"}), SETTINGS, REQUESTER)
+    assert [e.field for e in caught.value.errors] == ["requester", "title", "approver", "deadline"]
 
 
 def test_start_refuses_a_requester_who_is_also_the_approver() -> None:
@@ -286,8 +305,14 @@ def test_decision_body_is_parsed_and_the_caller_is_the_decider(outcome: str) -> 
 
 def test_decision_body_refuses_by_and_says_where_the_decider_comes_from() -> None:
     errors = decision_errors({"decision": "approved", "by": "mallory"})
-    assert set(errors) == {"by"}
-    assert "X-MS-CLIENT-PRINCIPAL-NAME" in errors["by"]
+    assert errors == {"by": "not accepted: the decider is the signed-in caller (App Service Authentication), never a body field"}
+
+
+def test_the_event_carries_the_stage_the_endpoint_checked() -> None:
+    decision = parse_decision_request(body({"decision": "approved"}), "bob").validated_at(Stage.AWAITING_APPROVAL)
+    assert decision.to_event() == {"decision": "approved", "by": "bob", "stage": "awaiting_approval"}
+    assert decision_from_event(decision.to_event()) == decision
+    assert decision_from_event(json.dumps(decision.to_event())) == decision
 
 
 @pytest.mark.parametrize(
@@ -324,7 +349,9 @@ def test_event_payload_is_accepted_as_object_or_as_json_text() -> None:
     "payload",
     [None, "", "approved", '"approved"', "{not json", 42, [], ["approved"],
      {"decision": "maybe", "by": "bob"}, {"decision": "approved"}, {"by": "bob"},
-     json.dumps({"decision": "approved", "by": "bob", "x": 1})],
+     json.dumps({"decision": "approved", "by": "bob", "x": 1}),
+     {"decision": "approved", "by": "bob", "stage": "approved"},
+     {"decision": "approved", "by": "bob", "stage": 1}],
 )
 def test_event_payload_without_a_valid_decision_yields_none(payload: Any) -> None:
     assert decision_from_event(payload) is None
@@ -340,11 +367,34 @@ def test_only_the_approver_decides_while_awaiting_approval() -> None:
     assert not may_decide("mallory", Stage.AWAITING_APPROVAL, "ada", "bob", "head")
 
 
-def test_after_escalation_the_target_is_the_assignee_and_the_approver_may_still_decide() -> None:
-    assert deciders(Stage.ESCALATED, "bob", "head") == ("head", "bob")
-    assert deciders(Stage.ESCALATED, "bob", "BOB") == ("BOB",)
-    assert may_decide("head", Stage.ESCALATED, "ada", "bob", "head")
-    assert may_decide("bob", Stage.ESCALATED, "ada", "bob", "head")
+def test_after_escalation_only_the_escalation_target_may_decide() -> None:
+    assert deciders(Stage.ESCALATED, "bob", "head") == ("head",)
+    assert may_decide("Head", Stage.ESCALATED, "ada", "bob", "head")
+    assert not may_decide("bob", Stage.ESCALATED, "ada", "bob", "head")
+
+
+def approvers_decision(stage: Stage | None) -> Decision:
+    return Decision(Outcome.APPROVED, "Bob", None, stage)
+
+
+def test_after_escalation_the_orchestrator_takes_the_approvers_decision_only_if_checked_before_it() -> None:
+    # The race at the deadline: the endpoint accepted it while the request awaited approval.
+    assert accepts(approvers_decision(Stage.AWAITING_APPROVAL), Stage.ESCALATED, "ada", "bob", "head")
+    # Checked after the escalation (the endpoint refuses that), or never checked (raised directly).
+    assert not accepts(approvers_decision(Stage.ESCALATED), Stage.ESCALATED, "ada", "bob", "head")
+    assert not accepts(approvers_decision(None), Stage.ESCALATED, "ada", "bob", "head")
+    # Before the escalation the approver decides whatever the payload says.
+    assert accepts(approvers_decision(None), Stage.AWAITING_APPROVAL, "ada", "bob", "head")
+    assert accepts(Decision(Outcome.REJECTED, "head", None, None), Stage.ESCALATED, "ada", "bob", "head")
+
+
+def test_the_orchestrator_never_takes_the_requesters_or_a_strangers_decision() -> None:
+    for stage in (Stage.AWAITING_APPROVAL, Stage.ESCALATED):
+        for who in ("ada", "mallory"):
+            assert not accepts(Decision(Outcome.APPROVED, who, None, Stage.AWAITING_APPROVAL), stage, "ada", "bob", "head")
+    # A requester named as approver (an old instance) still cannot decide, even with a checked stage.
+    assert not accepts(Decision(Outcome.APPROVED, "ada", None, Stage.AWAITING_APPROVAL), Stage.ESCALATED,
+                       "ada", "ada", "head")
 
 
 @pytest.mark.parametrize("stage", list(Stage))
@@ -407,7 +457,7 @@ def test_reminder_request_names_every_invalid_field_at_once() -> None:
 def test_an_orchestration_input_naming_the_requester_as_approver_still_replays() -> None:
     # Started before the rule, or on the Durable HTTP API: the orchestrator must not fail on
     # replay; only the starters refuse it (and nobody can decide it: see may_decide).
-    value = {**VALID_START, "approver": "ada@contoso.com", "escalateTo": "head",
+    value = {**VALID_START, "requester": REQUESTER, "approver": "ada@contoso.com", "escalateTo": "head",
              "deadline": "PT1H", "escalationDeadline": "PT1H"}
     assert ApprovalRequest.from_input(value).approver == "ada@contoso.com"
     with pytest.raises(ValidationError) as caught:

@@ -61,6 +61,7 @@ def test_indexes_exactly_the_expected_functions(index: dict[str, dict[str, Any]]
         "get_approval": "httpTrigger",
         "start_reminders": "httpTrigger",
         "get_reminders": "httpTrigger",
+        "unmatched_route": "httpTrigger",
         "approval_orchestrator": "orchestrationTrigger",
         "reminders_orchestrator": "orchestrationTrigger",
         "NotifyApprover": "activityTrigger",
@@ -91,6 +92,36 @@ def test_http_functions_have_route_method_function_key_and_durable_client(
          "authLevel": "FUNCTION", "route": route},
         {"type": "http", "direction": "OUT", "name": "$return"},
     ]
+
+
+def test_the_catch_all_takes_every_method_on_every_route(index: dict[str, dict[str, Any]]) -> None:
+    assert index["unmatched_route"]["bindings"] == [
+        {"type": "httpTrigger", "direction": "IN", "name": "req",
+         "methods": ["GET", "POST", "DELETE", "HEAD", "PATCH", "PUT", "OPTIONS"],
+         "authLevel": "FUNCTION", "route": "{*path}"},
+        {"type": "http", "direction": "OUT", "name": "$return"},
+    ]
+
+
+def test_the_catch_all_sorts_after_every_other_http_function_as_the_functions_host_orders_them(
+    index: dict[str, dict[str, Any]],
+) -> None:
+    # The host routes in function-name order (FunctionMetadataManager: OrderBy(Name,
+    # StringComparer.OrdinalIgnoreCase), i.e. upper-cased ordinal) and the first route whose
+    # template and method match answers: a catch-all sorting earlier would shadow the others.
+    http = [name for name, row in index.items() if row["trigger"] == "httpTrigger"]
+    assert sorted(http, key=str.upper)[-1] == "unmatched_route"
+
+
+def test_the_route_table_is_what_the_http_functions_register(index: dict[str, dict[str, Any]]) -> None:
+    from approval.endpoints import ENDPOINTS
+
+    registered = {
+        (binding["route"], tuple(binding["methods"]))
+        for name, row in index.items() if row["trigger"] == "httpTrigger" and name != "unmatched_route"
+        for binding in row["bindings"] if binding["type"] == "httpTrigger"
+    }
+    assert registered == {(endpoint.route, endpoint.methods) for endpoint in ENDPOINTS}
 
 
 @pytest.mark.parametrize("name", ["approval_orchestrator", "reminders_orchestrator"])

@@ -29,7 +29,7 @@ from durable_local.testing import run_host
 
 from .api_client import ApprovalClient
 from .conftest import APP_DIR
-from .outage import RestartableAzurite
+from .outage import RestartableAzurite, no_start_up_grace
 
 README = (APP_DIR / "README.md").read_text(encoding="utf-8")
 TROUBLESHOOTING = README.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
@@ -67,10 +67,17 @@ async def test_storage_down_is_quoted_as_the_host_logs_it(
         monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
         queue_port = azurite.endpoints.queue_port if azurite.endpoints else 0
         azurite.stop()
-        with caplog.at_level(logging.WARNING, logger="approval.delivery"):
-            async with run_host(app_dir, clock=ManualClock(datetime(2026, 1, 5, tzinfo=UTC))) as host:
+        with caplog.at_level(logging.WARNING, logger="approval.delivery"), \
+                caplog.at_level(logging.INFO, logger="durable_local"):
+            async with run_host(
+                app_dir, clock=ManualClock(datetime(2026, 1, 5, tzinfo=UTC)), bindings=no_start_up_grace()
+            ) as host:
                 await ApprovalClient(host).start(instanceId="laptop-1", title="New laptop")
                 await host.advance(NOTIFICATION_RETRY.span + timedelta(seconds=1))
+    attempts = [r.getMessage() for r in caplog.records
+                if r.getMessage().startswith("Executed 'Functions.NotifyApprover' (Failed, ")]
+    assert len(attempts) == NOTIFICATION_RETRY.max_attempts
+    assert quoted("`Executed 'Functions.NotifyApprover' (Failed, ...)`")
     [line] = [r.getMessage() for r in caplog.records if "gave up notification" in r.getMessage()]
     line = line.replace(f":{queue_port}", ":10001").replace(f"port={queue_port}", "port=10001")
     assert quoted(line), line
@@ -78,8 +85,8 @@ async def test_storage_down_is_quoted_as_the_host_logs_it(
 
 def test_setting_messages_are_quoted_as_the_app_gives_them() -> None:
     with pytest.raises(ValidationError) as missing:
-        parse_start_request(b'{"title": "t", "requester": "ada@contoso.com", "approver": "bob@contoso.com"}',
-                            ApprovalSettings(escalate_to=None))
+        parse_start_request(b'{"title": "t", "approver": "bob@contoso.com"}',
+                            ApprovalSettings(escalate_to=None), "ada@contoso.com")
     [error] = missing.value.errors
     assert quoted(json.dumps({"field": error.field, "message": error.message}))
 

@@ -4,19 +4,25 @@ The section *Walk-through with curl* of README.md is a sequence of ```bash block
 by a ```text block with what it prints (a block without one prints nothing). This test pastes
 the blocks, unchanged and in order, into one bash session, as a reader would, against the app on
 the local host (a free port, ``BASE`` pointing at it) and compares each block's output with the
-README's. The settings are local.settings.json.example's; the notification queue is a private
-Azurite's, so the README's queue listing sees this run's messages only.
+README's. The settings are local.settings.json.example's. The notification queue is a private
+Azurite's, filled first with an earlier run's messages (the walk-through's own ids among them,
+more than a peek's 32), as a reader's persistent ``.azurite/`` would be: the README's queue
+listing must print this run's messages only.
 
-Time is virtual. Where the README waits for a deadline or for reminders (its ``until`` loops
-poll the business view), the test moves the host's clock once the instance is running: the
-loops end as they would after 30 real seconds. Each such wait is named in :data:`CLOCK_STEPS`
-and must be found in the README exactly once, so a reworded walk-through fails here instead of
-hanging.
+Time is virtual. Where the README waits for a deadline or for reminders, the test moves the
+host's clock once the instance is running: the loops end as they would after 30 real seconds.
+Each such wait is named in :data:`CLOCK_STEPS` and must be found in the README exactly once, so a
+reworded walk-through fails here instead of hanging. The README's own waiting loops
+(``until ...; do sleep 0.5; done``, polling the business view) are the only real sleeps here:
+they are part of what is tested, run as a reader runs them; the test itself never sleeps.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import json
 import os
 import re
 import sys
@@ -26,7 +32,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.queue import QueueClient
 
+from activities.contracts import NOTIFICATION_QUEUE
 from durable_local.services.clock import ManualClock
 from durable_local.testing import TestHost, run_host
 
@@ -115,11 +124,30 @@ class BashSession:
         await self._stderr_reader
 
 
+def queue_an_earlier_run(connection_string: str) -> None:
+    """What a reader's Azurite holds after earlier runs: the same instance ids a day earlier,
+    and enough other messages that this run's come after the first 32."""
+    queue = QueueClient.from_connection_string(connection_string, NOTIFICATION_QUEUE)
+    with contextlib.suppress(ResourceExistsError):
+        queue.create_queue()
+    earlier = START - timedelta(days=1)
+    messages = [("laptop-1", "notify-approver", "approval_requested", "bob@contoso.com"),
+                ("trip-1", "escalation", "escalation", "head-of-department@contoso.com"),
+                ("design-review", "reminder-1", "reminder", "ada@contoso.com")]
+    messages += [(f"old-{n}", "notify-approver", "approval_requested", "bob@contoso.com") for n in range(40)]
+    for number, (instance_id, step, kind, to) in enumerate(messages):
+        at = (earlier + timedelta(seconds=number)).isoformat().replace("+00:00", "Z")
+        body = {"id": f"{instance_id}:{step}", "type": kind, "instanceId": instance_id, "to": to,
+                "subject": "earlier run", "text": "earlier run", "at": at}
+        queue.send_message(base64.b64encode(json.dumps(body).encode()).decode())
+
+
 @pytest.fixture
 async def host(app_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                approval_settings: dict[str, str]) -> AsyncIterator[TestHost]:
     with RestartableAzurite(tmp_path / "azurite") as azurite:
         monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
+        queue_an_earlier_run(azurite.connection_string)
         async with run_host(app_dir, clock=ManualClock(START)) as running:
             yield running
 

@@ -132,8 +132,9 @@ async def create_known_instances(host: TestHost) -> Known:
     """An approval awaiting a decision, one approved, one Failed (bad input) and one Terminated."""
 
     async def start_approval(instance_id: str) -> None:
-        body = {"title": "probe", "requester": REQUESTER, "approver": APPROVER, "instanceId": instance_id}
-        async with host.http.post(host.url("/api/approvals"), json=body) as reply:
+        body = {"title": "probe", "approver": APPROVER, "instanceId": instance_id}
+        async with host.http.post(host.url("/api/approvals"), json=body,
+                                  headers={"X-MS-CLIENT-PRINCIPAL-NAME": REQUESTER}) as reply:
             assert reply.status == 202, await reply.text()
 
     for instance_id in ("known-awaiting", "known-completed", "known-terminated"):

@@ -25,6 +25,9 @@ from durable_local.testing import TestHost
 from .probing import APPROVER, REQUESTER, Known, probe, segment
 from .strategies import HOSTILE_BODIES, LONG_IDS, PROPERTY, bodies, content_types, nasty_text, params
 
+AS_APPROVER = {PRINCIPAL_NAME_HEADER: APPROVER}
+AS_REQUESTER = {PRINCIPAL_NAME_HEADER: REQUESTER}
+
 header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=80)
 
 pytestmark = [pytest.mark.fault, pytest.mark.asyncio(loop_scope="module")]
@@ -61,7 +64,7 @@ callers = st.one_of(
 async def test_start_approval_answers_every_body_without_a_server_error(
     host: TestHost, known: Known, body: bytes, content_type: str | None, query: list[tuple[str, str]]
 ) -> None:
-    await probe(host, "POST", "/api/approvals", body=body, content_type=content_type, params=query)
+    await probe(host, "POST", "/api/approvals", body=body, content_type=content_type, params=query, headers=AS_REQUESTER)
 
 
 @PROPERTY
@@ -74,7 +77,8 @@ async def test_start_approval_answers_every_body_without_a_server_error(
 async def test_start_approval_rejects_invalid_fields_with_a_json_400_naming_them(
     host: TestHost, known: Known, fields: dict
 ) -> None:
-    answer = await probe(host, "POST", "/api/approvals", body=json.dumps(fields).encode(), content_type="application/json")
+    answer = await probe(host, "POST", "/api/approvals", body=json.dumps(fields).encode(), content_type="application/json",
+                         headers=AS_REQUESTER)
     assert answer.status in (202, 400, 409), answer
     if answer.status == 400:
         assert answer.json()["errors"], answer
@@ -116,7 +120,8 @@ async def test_approval_view_answers_every_id_without_a_server_error(
 async def test_generic_starter_answers_every_name_and_body_without_a_server_error(
     host: TestHost, known: Known, name: str, body: bytes, content_type: str | None
 ) -> None:
-    await probe(host, "POST", f"/api/orchestrators/{segment(name)}", body=body, content_type=content_type)
+    await probe(host, "POST", f"/api/orchestrators/{segment(name)}", body=body, content_type=content_type,
+                headers=AS_REQUESTER)
 
 
 # -- fixed worst cases ----------------------------------------------------------------------
@@ -128,7 +133,6 @@ POST_ENDPOINTS = {
     "generic-starter": "/api/orchestrators/reminders_orchestrator",
     "reminders": "/api/reminders",
 }
-AS_APPROVER = {PRINCIPAL_NAME_HEADER: APPROVER}
 
 
 @pytest.mark.parametrize("body", list(HOSTILE_BODIES.values()), ids=list(HOSTILE_BODIES))
@@ -152,8 +156,9 @@ async def test_app_endpoints_answer_10000_character_ids_with_a_json_4xx(
 
 
 async def test_start_approval_rejects_a_10000_character_instance_id_in_the_body(host: TestHost, known: Known) -> None:
-    body = {"title": "t", "requester": "a", "approver": "b", "instanceId": "z" * 10_000}
-    answer = await probe(host, "POST", "/api/approvals", body=json.dumps(body).encode(), content_type="application/json")
+    body = {"title": "t", "approver": "b", "instanceId": "z" * 10_000}
+    answer = await probe(host, "POST", "/api/approvals", body=json.dumps(body).encode(), content_type="application/json",
+                         headers=AS_REQUESTER)
     assert answer.status == 400
     assert [e["field"] for e in answer.json()["errors"]] == ["instanceId"]
 
@@ -183,8 +188,9 @@ async def test_app_endpoints_answer_ids_and_names_with_special_characters_with_a
 async def test_start_approval_rejects_instance_ids_the_extension_rejects(host: TestHost, known: Known, name: str, char: str) -> None:
     # Distinct ids per case: the SDK sends ids unquoted, so "a+b" arrives (and is stored) as "a b".
     instance_id = f"start{char}{name}" if char != "@" else "@start"
-    body = {"title": "t", "requester": "a", "approver": "b", "instanceId": instance_id}
-    answer = await probe(host, "POST", "/api/approvals", body=json.dumps(body).encode(), content_type="application/json")
+    body = {"title": "t", "approver": "b", "instanceId": instance_id}
+    answer = await probe(host, "POST", "/api/approvals", body=json.dumps(body).encode(), content_type="application/json",
+                         headers=AS_REQUESTER)
     if char in "/\\#?\n\x00\x1b\x7f@":
         assert answer.status == 400 and [e["field"] for e in answer.json()["errors"]] == ["instanceId"], answer
     else:

@@ -150,10 +150,13 @@ async def test_a_call_to_a_disabled_entity_fails_and_names_it(host: TestHost) ->
     assert "ParkedEntity" in (status.output or "")
 
 
-async def test_a_disabled_http_function_answers_404_as_on_azure(host: TestHost) -> None:
-    async with host.http.get(host.url("/api/parked")) as reply:
-        assert reply.status == 404
-        assert (await reply.json())["message"] == "Function 'parked_route' is disabled."
+async def test_a_disabled_http_function_answers_an_empty_404_as_on_azure(
+    host: TestHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="durable_local"):
+        async with host.http.get(host.url("/api/parked")) as reply:
+            assert (reply.status, await reply.read()) == (404, b"")
+    assert "Function 'parked_route' is disabled (app setting AzureWebJobs.parked_route.Disabled)" in caplog.text
 
 
 async def test_a_failed_activity_is_logged_with_the_workers_exception_on_one_line(

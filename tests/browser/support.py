@@ -118,9 +118,8 @@ class AppCalls:
 
     async def start_approval(self, instance_id: str, title: str = "New laptop", **fields: Any) -> str:
         """POST /api/approvals and wait until it awaits a decision (notification sent)."""
-        body = {"title": title, "requester": "ada@contoso.com", "approver": "bob@contoso.com",
-                "instanceId": instance_id, **fields}
-        status, reply = await self.call("POST", "/api/approvals", body)
+        body = {"title": title, "approver": "bob@contoso.com", "instanceId": instance_id, **fields}
+        status, reply = await self.call("POST", "/api/approvals", body, as_user="ada@contoso.com")
         assert status == 202, reply
         await self.host.idle()
         return str(reply["id"])

@@ -71,9 +71,9 @@ def test_entities_register_under_their_lowercased_entity_name_or_function_name(t
         def Counter(context):
             context.set_state(1)
 
-        @app.entity_trigger(context_name="ctx", entity_name="Account")
-        def account_entity(ctx):
-            ctx.set_state(2)
+        @app.entity_trigger(context_name="context", entity_name="Account")
+        def account_entity(context):
+            context.set_state(2)
         """,
     )
     with load_app(app_dir) as registry:
@@ -81,6 +81,21 @@ def test_entities_register_under_their_lowercased_entity_name_or_function_name(t
             "counter": "Counter",
             "account": "account_entity",
         }
+
+
+def test_an_entity_whose_context_is_not_named_context_is_refused_as_the_worker_refuses_it(tmp_path: Path) -> None:
+    # The SDK registers Entity.create(fn).handle, whose only parameter is "context": the Python
+    # worker's parameter check then finds the binding name nowhere in the signature.
+    app_dir = _app(
+        tmp_path,
+        """
+        @app.entity_trigger(context_name="ctx")
+        def counter(ctx):
+            ctx.set_state(1)
+        """,
+    )
+    with pytest.raises(AppLoadError, match=r"cannot load the counter function: .* but not in Python: \{'ctx'\}"):
+        load_app(app_dir)
 
 
 def test_an_unsupported_trigger_is_a_startup_error_never_a_silent_skip(tmp_path: Path) -> None:

@@ -291,7 +291,7 @@ def test_a_state_file_from_before_trigger_support_opens_and_keeps_its_instances(
     import sqlite3
 
     from durable_local.services.store import ScheduleStatus
-    from durable_local.services.store.sqlite import _SCHEMA
+    from durable_local.services.store.sqlite_base import _SCHEMA
 
     path = tmp_path / "old.sqlite"
     old = SqliteStore(path)

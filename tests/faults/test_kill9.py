@@ -26,8 +26,8 @@ chaos: chains / approvals per round    2 / 3      3 / 4
 =====================================  =========  ==========
 
 The chaos test draws its kill moments and approval paths from ``random.Random(seed)``; the seed
-comes from ``DURABLE_LOCAL_SEED`` (default 20260105) and a failure names it in its message, so
-it reproduces.
+comes from ``DURABLE_LOCAL_SEED`` (default 20260105) and a failure names it in the test's id and
+in its message, so it reproduces.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from .apps.chain_blueprint import LOG_ENV, expected_chain
 from .conditions import wait_until
 from .host_process import HostProcess, host_environment
 from .invariants import history_problems, scheduled_input
-from .seed import SEED, seed_on_failure
+from .seed import seed_on_failure, seeded
 from .state_file import StateSnapshot, read_state
 
 pytestmark = [pytest.mark.fault, pytest.mark.e2e]
@@ -196,7 +196,7 @@ async def test_sigkill_mid_run_resumes_every_chain_and_reruns_only_in_flight_act
 
 # -- 1b. chaos: many kills at random moments, approvals and chains mixed ----------------------
 
-APPROVER, HEAD = "bob@contoso.com", "head-of-department@contoso.com"
+REQUESTER, APPROVER, HEAD = "ada@contoso.com", "bob@contoso.com", "head-of-department@contoso.com"
 #: Which activity wrote a notification, by the ``<instanceId>:<step>`` id it logs.
 NOTIFICATION_ACTIVITY = {"notify-approver": "NotifyApprover", "escalation": "Escalation", "decision": "Approval"}
 _QUEUED = re.compile(r"handing \w+ notification (?P<instance>\S+):(?P<step>notify-approver|escalation|decision) for")
@@ -222,7 +222,7 @@ class Planned:
     def approval_body(self) -> dict[str, Any]:
         deadline, escalation = {"escalated": ("PT1S", "PT1H"), "expired": ("PT1S", "PT1S")}.get(self.kind, ("PT1H", "PT1H"))
         return {
-            "title": f"chaos {self.instance_id}", "requester": "ada@contoso.com", "approver": APPROVER,
+            "title": f"chaos {self.instance_id}", "approver": APPROVER,
             "escalateTo": HEAD, "deadline": deadline, "escalationDeadline": escalation, "instanceId": self.instance_id,
         }
 
@@ -251,7 +251,8 @@ class ChaosRun:
                 await start_chain(self.http, base, item.instance_id, chain_input(item.seed, 4))
             else:
                 # 202, or 409 when an earlier (killed) attempt did start it: both mean started.
-                await self._request("POST", f"{base}/api/approvals", json=item.approval_body())
+                await self._request("POST", f"{base}/api/approvals", json=item.approval_body(),
+                                    headers={"X-MS-CLIENT-PRINCIPAL-NAME": REQUESTER})
             return
         item.started = True
         if body["runtimeStatus"] in ("Completed", "Failed", "Terminated"):
@@ -293,12 +294,13 @@ def actual_output(item: Planned) -> dict[str, Any]:
     return {"outcome": output["outcome"], "decidedBy": output["decidedBy"], "escalated": output["escalated"]}
 
 
+@seeded
 @pytest.mark.timeout(1200 if FULL else 240)
 async def test_chaos_random_sigkills_lose_no_instance_and_rerun_only_in_flight_activities(
-    tmp_path: Path, azurite: str
+    tmp_path: Path, azurite: str, seed: int
 ) -> None:
-    with seed_on_failure():
-        rng = random.Random(SEED)
+    with seed_on_failure(seed):
+        rng = random.Random(seed)
         log, state = tmp_path / "activities.log", tmp_path / "state.sqlite"
         env = host_environment(**{LOG_ENV: str(log), "AzureWebJobsStorage": azurite})
         leased_at_kills: list[tuple[set[tuple[str, int]], set[tuple[str, str]]]] = []

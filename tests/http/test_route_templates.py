@@ -1,4 +1,5 @@
-"""Functions route templates compile to the matches ASP.NET routing would make."""
+"""Functions route templates compile to the matches ASP.NET routing would make; the Functions
+host tries them in function-name order."""
 
 from __future__ import annotations
 
@@ -97,19 +98,55 @@ def _fn(name: str, route: str, methods=("GET",)) -> HttpFunction:
     )
 
 
-def test_literal_routes_win_over_parameters_regardless_of_declaration_order():
-    routes = FunctionRoutes([_fn("by_slug", "items/{slug}"), _fn("new", "items/new")])
+def test_routes_are_tried_in_function_name_order_and_the_first_match_answers():
+    # The Functions host sorts its functions by name and routes in that order: a literal route
+    # loses to a parameter route whose function's name sorts first (not ASP.NET precedence).
+    routes = FunctionRoutes([_fn("new", "items/new"), _fn("by_slug", "items/{slug}")])
+    found = routes.resolve("/api/items/new", "GET")
+    assert isinstance(found, RouteMatch) and (found.function.name, found.values) == ("by_slug", {"slug": "new"})
+    routes = FunctionRoutes([_fn("zz_by_slug", "items/{slug}"), _fn("new", "items/new")])
     found = routes.resolve("/api/items/new", "GET")
     assert isinstance(found, RouteMatch) and found.function.name == "new"
     found = routes.resolve("/api/items/other", "GET")
-    assert isinstance(found, RouteMatch) and found.function.name == "by_slug"
+    assert isinstance(found, RouteMatch) and found.function.name == "zz_by_slug"
 
 
-def test_wrong_method_reports_allowed_methods_and_unknown_path_reports_none():
+def test_names_sort_as_ordinal_ignore_case_so_an_underscore_sorts_after_letters():
+    # .NET OrdinalIgnoreCase upper-cases: "A_B" > "AB" ('_' is 0x5F, 'B' 0x42); lower-casing would flip it.
+    routes = FunctionRoutes([_fn("a_b", "{*rest}"), _fn("AB", "{x}")])
+    assert [f.name for _, f in routes.routes] == ["AB", "a_b"]
+    found = routes.resolve("/api/anything", "GET")
+    assert isinstance(found, RouteMatch) and found.function.name == "AB"
+
+
+def test_a_catch_all_named_to_sort_last_takes_only_what_no_other_function_takes():
+    everything = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+    routes = FunctionRoutes([
+        _fn("zz_unmatched", "{*path}", everything), _fn("get_thing", "things/{id}"),
+        _fn("add_thing", "things", ("POST",)),
+    ])
+    found = routes.resolve("/api/things/7", "GET")
+    assert isinstance(found, RouteMatch) and found.function.name == "get_thing"
+    # A known route with a method its function does not serve falls through to the catch-all.
+    found = routes.resolve("/api/things", "DELETE")
+    assert isinstance(found, RouteMatch) and (found.function.name, found.values) == ("zz_unmatched", {"path": "things"})
+    found = routes.resolve("/api/no/such/route", "GET")
+    assert isinstance(found, RouteMatch) and found.values == {"path": "no/such/route"}
+
+
+def test_a_catch_all_whose_name_sorts_first_shadows_every_route_as_on_azure():
+    routes = FunctionRoutes([_fn("get_thing", "things/{id}"), _fn("any_route", "{*path}")])
+    found = routes.resolve("/api/things/7", "GET")
+    assert isinstance(found, RouteMatch) and found.function.name == "any_route"
+
+
+def test_a_wrong_method_or_an_unknown_path_matches_no_route():
     routes = FunctionRoutes([_fn("a", "things", ("GET", "POST"))])
-    assert routes.resolve("/api/things", "DELETE") == ["GET", "POST"]
+    assert routes.resolve("/api/things", "DELETE") is None
     assert routes.resolve("/api/nothing", "GET") is None
     assert routes.resolve("/things", "GET") is None
+    found = routes.resolve("/api/things", "post")
+    assert isinstance(found, RouteMatch) and found.function.name == "a"
 
 
 def test_empty_route_prefix_serves_from_the_root():

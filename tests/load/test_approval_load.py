@@ -67,9 +67,8 @@ async def test_concurrent_starts_and_decisions_complete_every_approval_with_boun
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=300)) as http:
             began = time.monotonic()
             starts = await asyncio.gather(*(
-                post(http, f"{base}/api/approvals", {
-                    "title": f"load {iid}", "requester": "ada@contoso.com", "approver": APPROVER, "instanceId": iid,
-                })
+                post(http, f"{base}/api/approvals", {"title": f"load {iid}", "approver": APPROVER, "instanceId": iid},
+                     {"X-MS-CLIENT-PRINCIPAL-NAME": "ada@contoso.com"})
                 for iid in ids
             ))
             timings["starts"] = time.monotonic() - began

@@ -4,10 +4,12 @@ One catch-all route dispatches, in this order:
 
 1. ``/runtime/webhooks/durabletask/...`` — the public management API (:mod:`.management`);
 2. ``/durabletask/...`` — the same API as the SDK's ``rpcBaseUrl`` (:mod:`.client_binding`);
-3. ``/{routePrefix}/<route>`` — the app's HTTP functions (:mod:`.routes`, :mod:`.functions`),
-   404 JSON when nothing matches, 405 JSON (with ``Allow``) when only the method is wrong, both
-   ``{"error", "message", ...}`` like the app's own errors;
+3. ``/{routePrefix}/<route>`` — the app's HTTP functions (:mod:`.routes`, :mod:`.functions`);
 4. ``GET /`` and ``GET /admin/host/status`` — liveness answers, as ``func start`` gives.
+
+Anything else, a known route called with a method its function does not serve included, is an
+empty 404 as the Functions host answers it (azure-functions-host #10098: no 405, no body). An
+app that wants another answer serves a catch-all route of its own (:mod:`.routes`).
 
 Handlers map deliberate errors themselves; the middleware turns anything that escapes into a
 logged 500 JSON, so bad input never takes the server down.
@@ -19,7 +21,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any
 
 from aiohttp import web
 
@@ -58,16 +59,14 @@ async def _unexpected_errors(request: web.Request, handler: Handler) -> web.Stre
         )
 
 
-def _app_error(status: int, error: str, message: str, headers: dict[str, str] | None = None, **extra: Any) -> web.Response:
-    """The host's own answer to a route or method no function serves, in the app's error shape.
+def _not_found() -> web.Response:
+    """The Functions host's answer when no function takes a request: 404 with an empty body.
 
-    The Functions host answers both an unknown route and a known route with the wrong method
-    with an empty 404 (azure-functions-host #10098). Here they are a 404 and a 405 with a body
-    in the shape the app's functions use (``{"error", "message", ...}``, issue 12), so a client
-    of the app sees one error shape whether a function or the host refused. The Durable HTTP
-    API keeps the extension's ``HttpError`` shape (:mod:`.responses`).
+    ``FunctionInvocationMiddleware`` answers ``NotFoundResult`` when routing found no function and
+    when the function is disabled; it is also what a wrong method gets, since the route's
+    ``HttpMethodRouteConstraint`` does not match (azure-functions-host #10098).
     """
-    return json_response({"error": error, "message": message, **extra}, status, headers)
+    return web.Response(status=HTTPStatus.NOT_FOUND)
 
 
 def _under(path: str, base: str) -> bool:
@@ -101,9 +100,9 @@ class RequestRouter:
             # host FunctionInvocationMiddleware: a disabled function is a 404 unless the caller is
             # admin. (func start treats every local caller as admin and runs it anyway; the local
             # host answers as Azure does, so an app that relies on a disabled route fails here too.)
-            return _app_error(
-                HTTPStatus.NOT_FOUND, "not_found", f"Function '{found.function.name}' is disabled."
-            )
+            logger.info("Function '%s' is disabled (app setting AzureWebJobs.%s.Disabled): answering %s %s with 404",
+                        found.function.name, found.function.name, request.method, request.rel_url.path)
+            return _not_found()
         if isinstance(found, RouteMatch):
             presented = presented_key(request)
             if not self.keys.allows_function(found.function.auth_level, presented):
@@ -114,19 +113,11 @@ class RequestRouter:
                     exception_type="Unauthorized",
                 )
             return await self.functions.invoke(found.function, request, found.values)
-        if found:
-            return _app_error(
-                HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                f"{request.method} is not allowed on {request.rel_url.path}; allowed: {', '.join(found)}.",
-                headers={"Allow": ", ".join(found)}, allow=list(found),
-            )
         if request.method == "GET" and path == "/":
             return web.Response(text="durable_local: your Functions app is up and running.\n")
         if request.method == "GET" and path.lower() == "/admin/host/status":
             return json_response({"state": "Running", "hubName": self.host.hub_name})
-        return _app_error(
-            HTTPStatus.NOT_FOUND, "not_found", f"No function or API answers {request.method} {request.rel_url.path}."
-        )
+        return _not_found()
 
 
 async def _close_sdk_session(app: web.Application) -> None:

@@ -14,6 +14,17 @@ implements the subset a Python app can declare:
 Paths are matched segment by segment after percent-decoding each segment; an encoded ``%2F``
 stays inside its segment, as in ASP.NET Core. A trailing slash is ignored. An unknown
 constraint is a :class:`ValueError` at compile time, so a typo fails at startup, not per request.
+
+Which function answers is the Functions host's rule, not ASP.NET's route precedence: the host
+registers one route per function in the order of its function list, sorted by function name
+(``FunctionMetadataManager.LoadFunctionMetadata``: ``OrderBy(f => f.Name,
+StringComparer.OrdinalIgnoreCase)``), into a ``RouteCollection`` (``WebScriptHostHttpRoutesManager``
+-> ``WebJobsRouteBuilder.Build``, which does not reorder), and the first route whose template and
+HTTP-method constraint both match takes the request. A literal route therefore loses to a
+parameter route of a function whose name sorts first, and a catch-all ``{*path}`` is the last
+resort only if its function's name sorts after every other HTTP function's. A request no route
+takes, a known path with a method nobody serves included, is the host's empty 404
+(azure-functions-host #10098).
 """
 
 from __future__ import annotations
@@ -255,7 +266,6 @@ class RouteTemplate:
         self.parameters: dict[str, RouteParameter] = {}
         self._groups: dict[str, str] = {}
         pattern: list[str] = []
-        precedence: list[int] = []
         segments = _split_template(self.template)
         for index, segment in enumerate(segments):
             parts = _tokenize_segment(segment, template)
@@ -263,7 +273,6 @@ class RouteTemplate:
             if len(parts) == 1 and isinstance(parts[0], RouteParameter) and parts[0].catch_all:
                 group = self._add(parts[0])
                 pattern.append(f"(?:{separator}(?P<{group}>.*))?")
-                precedence.append(5)
                 if index != len(segments) - 1:
                     raise ValueError(f"a catch-all parameter must be last in route template {template!r}")
             elif len(parts) == 1 and isinstance(parts[0], RouteParameter):
@@ -271,7 +280,6 @@ class RouteTemplate:
                 group = self._add(param)
                 body = f"{separator}(?P<{group}>[^/]+)"
                 pattern.append(f"(?:{body})?" if param.optional else body)
-                precedence.append(3 if param.constraints else 4)
             else:
                 pieces = []
                 for part in parts:
@@ -284,10 +292,7 @@ class RouteTemplate:
                     piece = f"(?P<{group}>[^/]+)"
                     pieces.append(f"{piece}?" if part.optional else piece)
                 pattern.append(separator + "".join(pieces))
-                precedence.append(1 if all(isinstance(p, str) for p in parts) else 2)
         self._regex = re.compile("^" + "".join(pattern) + "$", re.IGNORECASE | re.DOTALL)
-        #: Sort key: literal segments win over parameters, catch-alls come last (RoutePrecedence).
-        self.precedence = tuple(precedence)
 
     def _add(self, param: RouteParameter) -> str:
         if param.name.lower() in (n.lower() for n in self.parameters):
@@ -330,19 +335,31 @@ class RouteMatch:
     values: dict[str, str]
 
 
+def function_order(name: str) -> str:
+    """Sort key of a function name as .NET's ``StringComparer.OrdinalIgnoreCase`` compares it.
+
+    OrdinalIgnoreCase compares upper-cased UTF-16 code units, so ``_`` (0x5F) sorts after every
+    letter: ``ab`` < ``a_b``, where a lower-casing key would put ``a_b`` first.
+    """
+    return name.upper()
+
+
 class FunctionRoutes:
-    """The HTTP functions of an app under ``/{routePrefix}/``, most specific template first."""
+    """The HTTP functions of an app under ``/{routePrefix}/``, tried in the Functions host's order.
+
+    That order is the function names' (``OrdinalIgnoreCase``), whatever the routes look like; the
+    first route whose template and methods match answers (module docstring).
+    """
 
     def __init__(self, functions: Iterable[HttpFunction], route_prefix: str = "api") -> None:
         self.prefix = route_prefix.strip("/")
         routes = []
-        for function in functions:
+        for function in sorted(functions, key=lambda f: function_order(f.name)):
             try:
                 routes.append((RouteTemplate(function.route), function))
             except ValueError as err:
                 raise AppLoadError(f"Function '{function.name}' has an invalid route: {err}") from err
-        # Stable sort: equal precedence keeps declaration order, as the Functions host does.
-        self.routes = sorted(routes, key=lambda pair: pair[0].precedence)
+        self.routes = routes
 
     def relative(self, raw_path: str) -> str | None:
         """The part of ``raw_path`` after the route prefix, or ``None`` if outside it."""
@@ -352,20 +369,23 @@ class FunctionRoutes:
         head, _, rest = path.partition("/")
         return rest if head.lower() == self.prefix.lower() else None
 
-    def resolve(self, raw_path: str, method: str) -> RouteMatch | list[str] | None:
-        """The matching route; the allowed methods if only the method is wrong; else ``None``."""
+    def resolve(self, raw_path: str, method: str) -> RouteMatch | None:
+        """The first route, in function-name order, whose template and methods match; else ``None``.
+
+        A route whose template matches but whose methods do not is passed over like any other
+        non-matching route (ASP.NET ``RouteCollection`` with an ``HttpMethodRouteConstraint``), so
+        a later catch-all may still take the request.
+        """
         relative = self.relative(raw_path)
         if relative is None:
             return None
-        allowed: list[str] = []
         for template, function in self.routes:
-            values = template.match(relative)
-            if values is None:
+            if method.upper() not in function.methods:
                 continue
-            if method.upper() in function.methods:
+            values = template.match(relative)
+            if values is not None:
                 return RouteMatch(function, values)
-            allowed.extend(m for m in function.methods if m not in allowed)
-        return allowed or None
+        return None
 
     def urls(self, base_url: str) -> dict[str, str]:
         """``function name -> public URL`` for start-up banners."""

@@ -33,19 +33,21 @@ def Counter(context: df.DurableEntityContext) -> None:
         raise ValueError("counter refused after adding")
 
 
-@app.entity_trigger(context_name="ctx", entity_name="Account")
-def account_entity(ctx: df.DurableEntityContext) -> None:
-    balance = ctx.get_state(lambda: 0)
-    operation = ctx.operation_name
+# The context parameter must be named "context": the SDK registers Entity.create(fn).handle,
+# whose one parameter is "context", and the worker matches binding names to parameters.
+@app.entity_trigger(context_name="context", entity_name="Account")
+def account_entity(context: df.DurableEntityContext) -> None:
+    balance = context.get_state(lambda: 0)
+    operation = context.operation_name
     if operation == "deposit":
-        ctx.set_state(balance + ctx.get_input())
+        context.set_state(balance + context.get_input())
     elif operation == "withdraw":
-        amount = ctx.get_input()
+        amount = context.get_input()
         if amount > balance:
             raise ValueError(f"insufficient funds: balance {balance}, asked {amount}")
-        ctx.set_state(balance - amount)
+        context.set_state(balance - amount)
     elif operation == "balance":
-        ctx.set_result(balance)
+        context.set_result(balance)
 
 
 @app.entity_trigger(context_name="context")

@@ -1,0 +1,1 @@
+"""The blob trigger: container scans, blob receipts, path patterns."""

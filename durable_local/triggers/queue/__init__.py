@@ -1,0 +1,1 @@
+"""The queue trigger: polling, dequeue counts, the poison queue, host.json queue options."""
