@@ -2,11 +2,11 @@
 
 * :func:`create_host` wires the engine (store, clock, bindings, dispatcher, facade) without
   starting anything: engine-level tests and benchmarks use it directly;
-* :func:`open_host` loads the app, opens the store, checks the trigger configuration, serves
-  the HTTP front-end and the dashboard on a TCP port and runs the dispatcher and the trigger
-  listeners until the context exits (listeners stop first, while their functions can still
-  call the host back, then HTTP, then in-flight activities drain, then the store closes and
-  the app is unloaded).
+* :func:`open_host` loads the app, opens the store, checks the trigger configuration, starts
+  the worker processes (if any), serves the HTTP front-end and the dashboard on a TCP port and
+  runs the dispatcher and the trigger listeners until the context exits (listeners stop first,
+  while their functions can still call the host back, then HTTP, then in-flight work drains,
+  then the workers stop, the store closes and the app is unloaded).
 """
 
 from __future__ import annotations
@@ -30,12 +30,20 @@ from .host import DurableHost
 from .services.bindings import OutputBindings
 from .services.bindings.reachability import unreachable_storage
 from .services.clock import Clock, SystemClock
-from .services.invocation import InputReader, Invoker
+from .services.invocation import InputReader
 from .services.keys import FunctionKeys
 from .services.loader import InputBinding, NoticeLevel, OutputBinding, Registry, StartupNotice, load_app
 from .services.loader.checks import STORAGE_BINDINGS, connection_setting
 from .services.store import SqliteStore, Store, TriggerStateStore
 from .triggers import TriggerListeners, TriggerOptions, TriggerRunner
+from .workers import (
+    FunctionRunner,
+    InProcessRunner,
+    WorkerOptions,
+    WorkerPool,
+    check_worker_count,
+    worker_count_from_settings,
+)
 
 logger = logging.getLogger("durable_local")
 
@@ -46,6 +54,11 @@ DEFAULT_HUB = "TestHubName"
 def default_state_path(app_dir: Path) -> Path:
     """State file under the app (``.durable_local/`` is gitignored and listed in .funcignore)."""
     return app_dir / ".durable_local" / "state.sqlite"
+
+
+def activity_limit(registry: Registry, max_activities: int | None = None) -> int:
+    """Activities at once: ``max_activities``, else host.json ``maxConcurrentActivityFunctions``, else 10."""
+    return max_activities or int(registry.host.durable.get("maxConcurrentActivityFunctions") or 10)
 
 
 def create_host(
@@ -59,9 +72,13 @@ def create_host(
     max_activities: int | None = None,
     bindings: OutputBindings | None = None,
     http_timeout_s: float | None = None,
+    runner: FunctionRunner | None = None,
 ) -> DurableHost:
     """Wire the engine (store, dispatcher, facade) without starting anything.
 
+    ``runner`` runs the app's functions: in this process by default (an
+    :class:`~durable_local.workers.InProcessRunner`), or a started
+    :class:`~durable_local.workers.WorkerPool`.
     ``max_activities`` defaults to host.json's ``maxConcurrentActivityFunctions`` (else 10);
     the hub name to host.json's ``hubName`` (``%NAME%`` already resolved by the loader), then
     ``WEBSITE_SITE_NAME``, then ``TestHubName`` (ext: ``DurableTaskOptions``). ``timer_settings``
@@ -73,17 +90,20 @@ def create_host(
     if timer_settings is None:
         timer_settings = registry.host.storage_provider == "AzureStorage"
     durable = registry.host.durable
-    limit = max_activities or int(durable.get("maxConcurrentActivityFunctions") or 10)
+    limit = activity_limit(registry, max_activities)
     hub = hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB
     options = DispatcherOptions(
         max_activities=limit,
+        max_episodes=int(durable.get("maxConcurrentOrchestratorFunctions") or DispatcherOptions.max_episodes),
         timer_settings=timer_settings,
         entity_batch_size=int(durable.get("maxEntityOperationBatchSize") or DEFAULT_ENTITY_BATCH_SIZE),
         hub_name=hub,
     )
     if http_timeout_s is not None:
         options = replace(options, http_timeout_s=http_timeout_s)
-    dispatcher = Dispatcher(store, registry, clock, bindings if bindings is not None else OutputBindings(), options)
+    if runner is None:
+        runner = InProcessRunner(registry, threads=limit)
+    dispatcher = Dispatcher(store, registry, clock, bindings if bindings is not None else OutputBindings(), options, runner)
     return DurableHost(
         registry,
         store,
@@ -111,6 +131,8 @@ async def open_host(
     trigger_options: TriggerOptions | None = None,
     bindings: OutputBindings | None = None,
     http_timeout_s: float | None = None,
+    workers: int | None = 0,
+    worker_options: WorkerOptions | None = None,
 ) -> AsyncIterator[DurableHost]:
     """Run the local host on ``app_dir`` (or an already loaded ``registry``) until the context exits.
 
@@ -123,6 +145,11 @@ async def open_host(
     ``bindings`` the output bindings (their storage retry window). Raises ``AppLoadError`` for
     a trigger whose configuration the extension would reject, before anything listens.
     Start-up notices (storage provider, unreachable storage) are in ``DurableHost.notices``.
+
+    ``workers`` is how many worker processes run the app's code: 0 (the default) runs it in
+    this process, N starts N processes (:mod:`durable_local.workers`), None reads
+    ``FUNCTIONS_WORKER_PROCESS_COUNT`` as the Functions host does (1 when unset). A worker that
+    cannot load the app raises ``AppLoadError`` before anything listens.
     """
     state = absolute_state_path(state)  # before the app's root becomes the working directory
     owns_registry = registry is None
@@ -134,8 +161,18 @@ async def open_host(
         if store is None:
             store = SqliteStore(state if state is not None else default_state_path(registry.app_dir))
         try:
+            count = worker_count_from_settings(os.environ) if workers is None else check_worker_count(workers)
+            runner: FunctionRunner = (
+                WorkerPool(registry, count, worker_options)
+                if count
+                else InProcessRunner(registry, threads=activity_limit(registry, max_activities))
+            )
+            await runner.start()
+        except BaseException:
+            store.close()
+            raise
+        try:
             bindings = bindings or OutputBindings()
-            invoker = Invoker()
             durable_host = create_host(
                 registry,
                 store=store,
@@ -146,10 +183,11 @@ async def open_host(
                 max_activities=max_activities,
                 bindings=bindings,
                 http_timeout_s=http_timeout_s,
+                runner=runner,
             )
             system_key = FunctionKeys(function_keys).system_key
             trigger_runner = TriggerRunner(
-                invoker,
+                runner,
                 InputReader(),
                 bindings,
                 lambda: client_binding_json(durable_host.base_url, durable_host.hub_name, system_key),
@@ -166,14 +204,14 @@ async def open_host(
             )
             durable_host.dispatcher.due_sources.extend(triggers.sources)
             durable_host.notices = list(registry.notices) + await _storage_notices(registry)
-            app = create_app(durable_host, bindings=bindings, invoker=invoker)
+            app = create_app(durable_host, bindings=bindings, invoker=runner)
             setup_dashboard(app, durable_host)
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
-            await runner.setup()
+            web_runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await web_runner.setup()
             try:
-                site = web.TCPSite(runner, host, port)
+                site = web.TCPSite(web_runner, host, port)
                 await site.start()
-                durable_host.base_url = _base_url(runner, host, port)
+                durable_host.base_url = _base_url(web_runner, host, port)
                 durable_host.dashboard_url = durable_host.base_url + DASHBOARD_PATH
                 durable_host.dispatcher.start()
                 triggers.start()
@@ -182,9 +220,10 @@ async def open_host(
                 finally:
                     await triggers.stop()
             finally:
-                await runner.cleanup()
+                await web_runner.cleanup()
                 await durable_host.dispatcher.stop()
         finally:
+            await runner.stop()
             store.close()
     finally:
         if owns_registry:

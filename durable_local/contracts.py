@@ -17,6 +17,7 @@ from .protocol import HistoryEvent
 from .records import EntityOperationRecord, EntityQuery, EntityRecord
 from .services.clock import TimeSource
 from .services.loader import Registry
+from .workers.calls import WorkerInfo
 
 
 class HostApi(Protocol):
@@ -40,6 +41,10 @@ class HostApi(Protocol):
     @property
     def base_url(self) -> str:
         """``scheme://host:port`` the host is served on (empty until it listens)."""
+
+    @property
+    def worker_processes(self) -> list[WorkerInfo] | None:
+        """The worker processes running the app's code, or None when it runs in the host's process."""
 
     async def start_orchestration(self, name: str, instance_id: str | None = None, input_json: str | None = None) -> str:
         """Create an instance; returns its id. Raises ``OrchestratorNotFound``, ``InvalidInstanceId``,

@@ -31,6 +31,7 @@ from .records import EntityOperationRecord, EntityQuery, EntityRecord, InstanceR
 from .services.clock import Clock
 from .services.loader import Registry, StartupNotice
 from .services.store import Store
+from .workers.calls import WorkerInfo
 
 logger = logging.getLogger("durable_local")
 
@@ -67,6 +68,12 @@ class DurableHost:
         self._watchers: list[asyncio.Future[None]] = []
         self._warnings = 0
         dispatcher.on_commit(self._on_commit)
+
+    @property
+    def worker_processes(self) -> list[WorkerInfo] | None:
+        """The worker processes running the app's code, or None when it runs in this process."""
+        runner = self.dispatcher.runner
+        return runner.workers() if runner.worker_count else None
 
     # -- starting ----------------------------------------------------------------------------
     async def start_orchestration(self, name: str, instance_id: str | None = None, input_json: str | None = None) -> str:

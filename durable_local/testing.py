@@ -229,14 +229,24 @@ async def run_host(
     clock: Clock | None = None,
     state: str | os.PathLike[str] = ":memory:",
     timer_settings: bool = True,
+    workers: int | None = 0,
     **options: Any,
 ) -> AsyncIterator[TestHost]:
     """Start the local host on ``app_dir`` on a free loopback port; stop it on exit.
 
     ``clock`` defaults to a :class:`ManualClock`; ``state`` to a private in-memory database.
-    Extra keyword arguments go to :func:`durable_local.composition.open_host`.
+    ``workers`` = 0 (the default) runs the app's code in the test's own process, where
+    breakpoints and debuggers work; ``workers=N`` in N worker processes as on Azure (module
+    globals per process, episodes on any of them); None as ``FUNCTIONS_WORKER_PROCESS_COUNT``
+    says. Extra keyword arguments go to :func:`durable_local.composition.open_host`.
     """
     async with open_host(
-        app_dir, clock=clock or ManualClock(), state=state, port=0, timer_settings=timer_settings, **options
+        app_dir,
+        clock=clock or ManualClock(),
+        state=state,
+        port=0,
+        timer_settings=timer_settings,
+        workers=workers,
+        **options,
     ) as host, aiohttp.ClientSession() as session:
         yield TestHost(host, session)

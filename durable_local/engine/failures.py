@@ -53,6 +53,11 @@ class WorkerError:
 
     @classmethod
     def of(cls, err: BaseException) -> WorkerError:
+        if isinstance(err, FunctionFailed):  # reported by a worker process: already in this form
+            return err.error
+        if isinstance(err, WorkerProcessExited):
+            # host TryFailExecutions: the invocation fails with the WorkerProcessExitException.
+            return cls(f"WorkerProcessExitException: {err}", "")
         tb = err.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HOST_FILES):
             tb = tb.tb_next
@@ -62,6 +67,22 @@ class WorkerError:
     def rpc_message(self) -> str:
         """host ``RpcException.Message``: ``Result: Failure\nException: ...\nStack: ...``."""
         return f"Result: Failure\nException: {self.message}\nStack: {self.stack}"
+
+
+class FunctionFailed(Exception):
+    """A function failed in a worker process; ``error`` is the worker's report of the exception."""
+
+    def __init__(self, error: WorkerError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class WorkerProcessExited(Exception):
+    """The worker process running an invocation exited (host ``WorkerProcessExitException``).
+
+    The message is the host's: ``python exited with code 137 (0x89)`` (a SIGKILL shows as 128 + 9,
+    as .NET reports it on Linux).
+    """
 
 
 def _dotnet_exception(type_name: str, assembly: str, message: str, inner: dict[str, Any] | None) -> dict[str, Any]:

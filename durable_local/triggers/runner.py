@@ -2,7 +2,7 @@
 
 Every listener hands its trigger value here. :class:`TriggerRunner` reads the input bindings,
 adds the durable client binding (the same JSON string an HTTP starter gets), calls the function
-through the one :class:`~durable_local.services.invocation.Invoker` and writes the output
+through the host's :class:`~durable_local.services.invocation.InvocationRunner` (in this process or a worker process) and writes the output
 bindings, logging ``Executing``/``Executed`` lines in ``func start``'s format. A failure (the
 user's exception or a binding error) is logged and re-raised for the listener to apply its
 trigger's retry rules.
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..services.bindings import OutputBindings
-from ..services.invocation import InputReader, Invocation, Invoker
+from ..services.invocation import InputReader, Invocation, InvocationRunner
 from ..services.invocation.conversion import has_implicit_output
 from ..services.loader import TriggeredFunction
 
@@ -29,7 +29,7 @@ class TriggerRunner:
 
     def __init__(
         self,
-        invoker: Invoker,
+        invoker: InvocationRunner,
         inputs: InputReader,
         bindings: OutputBindings,
         client_binding: Callable[[], str],
@@ -56,7 +56,6 @@ class TriggerRunner:
             outcome = await self.invoker.invoke(
                 Invocation(
                     function.name,
-                    function.fn,
                     arguments,
                     declared,
                     directory=function.directory,

@@ -26,6 +26,7 @@ from durable_local.instances import InstanceQuery, InstanceStatus, validate_inst
 from durable_local.protocol import HistoryEvent, RuntimeStatus
 from durable_local.records import EntityOperationRecord, EntityQuery, EntityRecord
 from durable_local.services.loader import Registry
+from durable_local.workers import WorkerInfo
 
 START = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -57,6 +58,8 @@ class FakeHost:
         self.complete_on_start: str | None = None
         self._changed = asyncio.Event()
         self.entities: dict[str, EntityRecord] = {}
+        #: None: the app runs in the host's process
+        self.worker_processes: list[WorkerInfo] | None = None
 
     # -- helpers for tests ---------------------------------------------------------------
 

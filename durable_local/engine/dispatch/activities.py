@@ -1,6 +1,8 @@
 """Running activities: lease, run concurrently, write output bindings, record results in batches.
 
-Activities run concurrently (sync ones in a thread pool, async ones on the loop). Their results
+Activities run concurrently, at most ``max_activities`` at once, through the
+:class:`~durable_local.workers.FunctionRunner` (in process: sync ones in a thread pool, async
+ones on the loop; or in worker processes). Their results
 are recorded together at the start of the dispatcher's next pass, one transaction for many. A
 failed write keeps the results for a retry under the back-off policy: they are never dropped
 while the host runs; after a crash the leases are released and the activities run again (at
@@ -15,7 +17,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from ...protocol import HTTP_ACTIVITY, EventType, HistoryEvent
@@ -25,8 +26,9 @@ from ...services.clock import Clock
 from ...services.durable_http import DurableHttp
 from ...services.loader import Registry
 from ...services.store import Store
+from ...workers.calls import ActivityCall, FunctionRunner
 from .. import history as h
-from ..executor import ActivityResult, activity_failure, run_activity
+from ..executor import ActivityResult, activity_failure
 from ..failures import WorkerError, disabled_activity_fields, log_failed_invocation
 from .policy import DispatcherOptions
 
@@ -44,14 +46,15 @@ class ActivityRunner:
         bindings: OutputBindings,
         options: DispatcherOptions,
         notify: Callable[[], None],
+        runner: FunctionRunner,
     ) -> None:
         self.store = store
+        self.runner = runner
         self.registry = registry
         self.clock = clock
         self.bindings = bindings
         self.options = options
         self._notify = notify
-        self._pool = ThreadPoolExecutor(max_workers=max(1, options.max_activities), thread_name_prefix="activity")
         self.http = DurableHttp(options.http_timeout_s)
         self._running: set[asyncio.Task[None]] = set()
         #: results not yet written
@@ -144,12 +147,11 @@ class ActivityRunner:
         return True
 
     async def drain(self) -> None:
-        """Let running activities finish, record what can be recorded, release the threads."""
+        """Let running activities finish, record what can be recorded, close the HTTP client."""
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         self._retry_at = 0.0
         self.record_results()  # results not recorded now run again after the next start
-        self._pool.shutdown(wait=True)
         await self.http.close()
 
     # -- one activity ------------------------------------------------------------------------
@@ -192,7 +194,7 @@ class ActivityRunner:
             return h.task_failed(now, item.task_id, reason, details), now, None
         if invocation is not None:
             logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", item.name, invocation)
-        result = await run_activity(activity, item.input_json, pool=self._pool)
+        result = await self.runner.run_activity(ActivityCall(item.name, item.input_json))
         if not result.failed and result.outputs:
             result = await self._write_outputs(item, result)
         now = self.clock.now()

@@ -1,9 +1,12 @@
 """Fetch -> process -> complete | abandon, for orchestration episodes and activities.
 
 One asyncio loop drives all three (:class:`~.episodes.EpisodeRunner`, :class:`~.entities.EntityRunner`
-for instances named ``@name@key``, :class:`~.activities.ActivityRunner`).
-Episodes run inline on the loop (the SDK's replay is synchronous and takes a millisecond or
-so); activities run concurrently. Nothing polls on the hot path: every commit wakes the loop;
+for instances named ``@name@key``, :class:`~.activities.ActivityRunner`), handing the app's code
+to a :class:`~durable_local.workers.FunctionRunner`. Work items of different instances run
+concurrently, at most ``max_episodes`` episodes and entity batches and ``max_activities``
+activities at once, never two of one instance: in worker processes they use every worker (in
+process an episode runs inline and takes a millisecond or so, so they follow one another).
+Nothing polls on the hot path: every commit wakes the loop;
 the loop sleeps only until the next timer is due, and at most ``idle_poll_s`` seconds in case
 another process wrote the file. With a clock that skips, an idle host jumps straight to the
 next timer.
@@ -17,13 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from ...services.bindings import OutputBindings
 from ...services.clock import Clock
 from ...services.loader import Registry
 from ...services.store import Store
+from ...workers.calls import FunctionRunner
 from ..entities import is_entity_instance
 from .activities import ActivityRunner
 from .due import DueSource
@@ -38,14 +43,27 @@ class Dispatcher:
     """Runs episodes and activities from :meth:`start` until :meth:`stop`."""
 
     def __init__(
-        self, store: Store, registry: Registry, clock: Clock, bindings: OutputBindings, options: DispatcherOptions
+        self,
+        store: Store,
+        registry: Registry,
+        clock: Clock,
+        bindings: OutputBindings,
+        options: DispatcherOptions,
+        runner: FunctionRunner,
     ) -> None:
         self.store = store
         self.clock = clock
         self.options = options
-        self.episode_runner = EpisodeRunner(store, registry, clock, options)
-        self.entity_runner = EntityRunner(store, registry, clock, options)
-        self.activity_runner = ActivityRunner(store, registry, clock, bindings, options, notify=self.notify)
+        self.runner = runner
+        self.episode_runner = EpisodeRunner(store, registry, clock, options, runner)
+        self.entity_runner = EntityRunner(store, registry, clock, options, runner)
+        self.activity_runner = ActivityRunner(store, registry, clock, bindings, options, notify=self.notify, runner=runner)
+        #: instances with an episode or entity batch running, and their tasks
+        self._running: dict[str, asyncio.Task[bool]] = {}
+        #: a running work item committed since the last pass
+        self._progress = False
+        #: instances whose last run found nothing to commit: not run again until something changes
+        self._quiet: set[str] = set()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._stopping = False
@@ -78,11 +96,13 @@ class Dispatcher:
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="durable-dispatcher")
 
     async def stop(self) -> None:
-        """Stop taking work, let in-flight activities finish, then return."""
+        """Stop taking work, let in-flight episodes, batches and activities finish, then return."""
         self._stopping = True
         self.notify()
         if self._task is not None:
             await self._task
+        if self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
         await self.activity_runner.drain()
 
     def forget_history(self, instance_id: str) -> None:
@@ -91,6 +111,7 @@ class Dispatcher:
 
     def notify(self) -> None:
         """Something was committed: look for work now."""
+        self._quiet.clear()
         self._idle.clear()
         self._wake.set()
 
@@ -130,7 +151,12 @@ class Dispatcher:
             if worked:
                 await asyncio.sleep(0)  # let HTTP handlers in
                 continue
-            if not self.activity_runner.busy and self.store.pending_activity_count() == 0 and not self._sources_pending():
+            if (
+                not self._running
+                and not self.activity_runner.busy
+                and self.store.pending_activity_count() == 0
+                and not self._sources_pending()
+            ):
                 if self.clock.skips_when_idle:
                     due = self.next_due_at()
                     if due is not None and due > self.clock.now():
@@ -141,18 +167,57 @@ class Dispatcher:
             await self._sleep_until_work()
 
     async def _pass(self) -> bool:
-        """Record finished activities, start new ones, then run the episodes that are due."""
+        """Record finished activities, start new ones, then start the episodes that are due.
+
+        True when something was recorded, started or committed since the last pass.
+        """
         worked = self.activity_runner.record_results()
         if not self._stopping:
             worked = self.activity_runner.start_claimed() or worked
+        worked = self._progress or worked
+        self._progress = False
+        free = self.options.max_episodes - len(self._running)
+        if free <= 0 or self._stopping:
+            return worked
         for instance_id in self.store.ready_instances(self.clock.now(), self.options.batch):
+            if instance_id in self._running or instance_id in self._quiet:
+                continue
             if is_entity_instance(instance_id):
-                if not self.entity_runner.retries.waiting(instance_id):
-                    worked = self.entity_runner.run(instance_id) or worked
-            elif not (self.episode_runner.retries.waiting(instance_id) or self.activity_runner.put_off(instance_id)):
-                worked = self.episode_runner.run(instance_id) or worked
-            await asyncio.sleep(0)
+                if self.entity_runner.retries.waiting(instance_id):
+                    continue
+                work = self.entity_runner.run(instance_id)
+            elif self.episode_runner.retries.waiting(instance_id) or self.activity_runner.put_off(instance_id):
+                continue
+            else:
+                work = self.episode_runner.run(instance_id)
+            self._start(instance_id, work)
+            free -= 1
+            if free <= 0:
+                break
+        # In process the work items ran to completion inside create_task's first step; yield so
+        # that they (and HTTP handlers) run before the next pass decides whether it is idle.
+        await asyncio.sleep(0)
+        worked = self._progress or worked
+        self._progress = False
         return worked
+
+    def _start(self, instance_id: str, work: Coroutine[Any, Any, bool]) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=f"work-{instance_id}")
+        self._running[instance_id] = task
+
+        def finished(done: asyncio.Task[bool]) -> None:
+            self._running.pop(instance_id, None)
+            if not done.cancelled() and done.exception() is None and done.result():
+                self._progress = True
+                self.notify()
+            else:
+                # Nothing committed (nothing deliverable, or backing off): leave the instance
+                # alone until something changes, or it would be run again at once, forever;
+                # wake the loop only to re-check whether the host is idle.
+                self._quiet.add(instance_id)
+                self._wake.set()
+
+        task.add_done_callback(finished)
 
     async def _sleep_until_work(self) -> None:
         timeout = self.options.idle_poll_s
@@ -169,4 +234,4 @@ class Dispatcher:
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         except TimeoutError:
-            pass
+            self._quiet.clear()  # time passed: a timer may be due, another process may have written

@@ -1,6 +1,6 @@
 """Running entity batches: queued requests in, one call to the entity function, one commit.
 
-One batch per entity at a time (the dispatcher runs work items inline, one after another),
+One batch per entity at a time (the dispatcher never runs two work items of one instance at once),
 all its queued requests in arrival order up to ``maxEntityOperationBatchSize``. Requests queued
 while a batch runs wait for the next one. A batch whose function call fails as a whole (an
 exception out of the SDK's ``Entity.handle``, an unusable reply) is abandoned and retried under
@@ -26,19 +26,21 @@ from ...records import Message
 from ...services.clock import Clock
 from ...services.loader import Registry
 from ...services.store import Store
+from ...workers.calls import EntityCall, FunctionRunner
 from ..entities import BatchReplyError, EntityBatch, EntityId, OperationOutcome, Request
-from ..executor import run_entity
 from .policy import DispatcherOptions, Retries
 
 logger = logging.getLogger("durable_local")
 
 
-
 class EntityRunner:
     """Runs the queued requests of an entity as one batch; see the module docstring."""
 
-    def __init__(self, store: Store, registry: Registry, clock: Clock, options: DispatcherOptions) -> None:
+    def __init__(
+        self, store: Store, registry: Registry, clock: Clock, options: DispatcherOptions, runner: FunctionRunner
+    ) -> None:
         self.store = store
+        self.runner = runner
         self.registry = registry
         self.clock = clock
         self.options = options
@@ -49,10 +51,10 @@ class EntityRunner:
         #: called after every committed batch
         self.on_commit: Callable[[], None] | None = None
 
-    def run(self, instance_id: str) -> bool:
+    async def run(self, instance_id: str) -> bool:
         """Run one batch for the entity; True when something was committed. Never raises."""
         try:
-            committed = self._run(instance_id)
+            committed = await self._run(instance_id)
         except StaleCompletion as err:
             logger.warning("%s: dropped a stale entity batch: %s", instance_id, err)
             return True
@@ -63,7 +65,7 @@ class EntityRunner:
         self.retries.succeeded(instance_id)
         return committed
 
-    def _run(self, instance_id: str) -> bool:
+    async def _run(self, instance_id: str) -> bool:
         now = self.clock.now()
         messages = self.store.fetch_messages(instance_id, now)
         if not messages:
@@ -88,7 +90,7 @@ class EntityRunner:
             outcomes = [_unavailable(function_name, request) for request in requests]
         else:
             logger.info("Executing 'Functions.%s' (Reason='(null)', Id=%s)", function_name, invocation)
-            reply = run_entity(function.handle, batch.request_json())
+            reply = await self.runner.run_entity(EntityCall(entity_id.name, batch.request_json()))
             if reply.error is not None or reply.text is None:
                 raise BatchReplyError(f"entity function '{function_name}' failed: {reply.error}")
             exists, state, outcomes = batch.outcomes(reply.text)

@@ -1,4 +1,11 @@
-"""Running one orchestration episode: fetch its messages, replay through the SDK, commit."""
+"""Running one orchestration episode: fetch its messages, replay through the SDK, commit.
+
+The replay is the one await: the :class:`~durable_local.workers.FunctionRunner` runs it inline
+(in process) or in a worker process, while the host serves other instances. Everything read
+before it (the instance, its messages, the cached history) is checked again by the store at
+commit time, so a change made meanwhile (an event raised, a terminate, a purge) either waits
+for the next episode or makes this one stale, never lost.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,10 @@ from ...records import InstanceRecord
 from ...services.clock import Clock
 from ...services.loader import Registry
 from ...services.store import Store
+from ...workers.calls import FunctionRunner, OrchestratorCall
 from ..actions import KnownFunctions
 from ..episode import Episode, OrchestratorReply, ReplayRequest
-from ..executor import build_context, run_orchestrator
+from ..executor import build_context
 from .history_cache import HistoryCache
 from .policy import DispatcherOptions, Retries
 
@@ -24,8 +32,11 @@ logger = logging.getLogger("durable_local")
 class EpisodeRunner:
     """Runs the due episode of an instance; a store failure abandons it for a later retry."""
 
-    def __init__(self, store: Store, registry: Registry, clock: Clock, options: DispatcherOptions) -> None:
+    def __init__(
+        self, store: Store, registry: Registry, clock: Clock, options: DispatcherOptions, runner: FunctionRunner
+    ) -> None:
         self.store = store
+        self.runner = runner
         self.registry = registry
         self.clock = clock
         self.options = options
@@ -37,14 +48,14 @@ class EpisodeRunner:
         #: called after every committed episode
         self.on_commit: Callable[[], None] | None = None
 
-    def run(self, instance_id: str) -> bool:
+    async def run(self, instance_id: str) -> bool:
         """Run one work item for ``instance_id``; True when something was committed.
 
         Never raises: a stale commit is dropped (another writer won), anything else abandons the
         work item, which stays queued and is retried after the back-off policy's delay.
         """
         try:
-            committed = self._run(instance_id)
+            committed = await self._run(instance_id)
         except StaleCompletion as err:
             logger.warning("%s: dropped a stale episode: %s", instance_id, err)
             return True
@@ -55,7 +66,7 @@ class EpisodeRunner:
         self.retries.succeeded(instance_id)
         return committed
 
-    def _run(self, instance_id: str) -> bool:
+    async def _run(self, instance_id: str) -> bool:
         record = self.store.get_instance(instance_id)
         now = self.clock.now()
         messages = self.store.fetch_messages(instance_id, now)
@@ -69,7 +80,7 @@ class EpisodeRunner:
         if episode.delivery.events:
             self.episodes += 1
         while (request := episode.next_replay()) is not None:
-            episode.apply_reply(self._replay(request, record))
+            episode.apply_reply(await self._replay(request, record))
         commit = episode.commit()
         try:
             self.store.commit_episode(commit)
@@ -90,7 +101,7 @@ class EpisodeRunner:
             logger.info("%s: orchestration '%s' %s", instance_id, record.status.name, commit.status)
         return True
 
-    def _replay(self, request: ReplayRequest, record: InstanceRecord) -> OrchestratorReply:
+    async def _replay(self, request: ReplayRequest, record: InstanceRecord) -> OrchestratorReply:
         played = [] if request.fresh else self.cache.played(record)
         context = build_context(
             played=played,
@@ -100,9 +111,8 @@ class EpisodeRunner:
             parent_instance_id=request.parent_instance_id,
             timer_settings=self.options.timer_settings,
         )
-        orchestrator = self.registry.orchestrators[request.name]
         started = time.perf_counter()
-        reply = run_orchestrator(orchestrator.handle, context)
+        reply = await self.runner.orchestrate(OrchestratorCall(request.name, context))
         logger.debug(
             "%s: episode replayed %d events in %.2f ms",
             request.instance_id,

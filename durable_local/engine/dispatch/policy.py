@@ -28,6 +28,9 @@ class DispatcherOptions:
 
     #: activities running at once (host.json ``maxConcurrentActivityFunctions``)
     max_activities: int = 10
+    #: orchestrator episodes and entity batches running at once (host.json
+    #: ``maxConcurrentOrchestratorFunctions``; the extension's default is 10 per core)
+    max_episodes: int = 20
     #: send the Azure Storage long-timer settings to the SDK (see ``engine.executor``)
     timer_settings: bool = True
     #: longest sleep while idle, in case another process wrote the state file

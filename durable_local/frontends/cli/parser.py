@@ -40,6 +40,13 @@ def build_parser(prog: str = "durable-local") -> argparse.ArgumentParser:
         default=os.environ.get("DURABLE_LOCAL_MASTER_KEY"),
         help="turn function keys on with this master key (default: keys off, like func start)",
     )
+    start.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes running the app's code, 1 to 10 (default: FUNCTIONS_WORKER_PROCESS_COUNT, "
+        "else 1, as on Azure); 0 runs it inside the host's process, for a debugger",
+    )
     start.add_argument("--verbose", action="store_true", help="debug logging")
 
     def durable(name: str, help: str) -> argparse.ArgumentParser:

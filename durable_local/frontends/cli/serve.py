@@ -42,11 +42,18 @@ def _banner(host: DurableHost, state: str, clock: str) -> str:
     lines.append(f"Durable management API: {host.base_url}/runtime/webhooks/durabletask")
     if host.dashboard_url:
         lines.append(f"Dashboard: {host.dashboard_url}")
-    lines.append(f"Task hub: {host.hub_name}  State: {state}  Clock: {clock}")
+    lines.append(f"Task hub: {host.hub_name}  State: {state}  Clock: {clock}  Workers: {_workers(host)}")
     if host.function_keys:
         lines.append("Function keys are on: pass the master key as ?code= or x-functions-key.")
     lines.append("Press Ctrl+C to stop.")
     return "\n".join(lines) + "\n"
+
+
+def _workers(host: DurableHost) -> str:
+    processes = host.worker_processes
+    if processes is None:
+        return "in process"
+    return ", ".join(f"{w.name} (pid {w.pid})" for w in processes)
 
 
 async def serve(args: argparse.Namespace) -> int:
@@ -82,6 +89,8 @@ async def serve(args: argparse.Namespace) -> int:
             # None: as the storage provider in host.json implies (only Azure Storage sends them)
             timer_settings=False if args.no_timer_settings else None,
             function_keys=keys,
+            # None: FUNCTIONS_WORKER_PROCESS_COUNT (1 when unset), read after the app's settings were exported
+            workers=args.workers,
         ) as host:
             for notice in host.notices:
                 label = "Warning" if notice.level == "warning" else "Note"

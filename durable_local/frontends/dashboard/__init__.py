@@ -85,8 +85,11 @@ def dashboard_info(host: HostApi) -> dict[str, Any]:
     show where virtual time stands. ``entities`` are the app's entity names as the host registers
     them (lowercased, ext ``EntityId``). ``appRoutes`` lists the app's HTTP functions with the route
     prefix applied (``/api/approvals/{instanceId}/decision``); ``methods`` is empty for "any".
+    ``workers`` is the number of worker processes (0: the app runs in the host's process) and
+    ``workerProcesses`` each one's name, pid, state and invocation counts.
     """
     registry = host.registry
+    processes = host.worker_processes or []
     prefix = registry.host.route_prefix
     routes = []
     for function in registry.http:
@@ -106,6 +109,18 @@ def dashboard_info(host: HostApi) -> dict[str, Any]:
         "orchestrators": sorted(registry.orchestrators),
         "entities": sorted(registry.entities),
         "appRoutes": sorted(routes, key=lambda r: (r["route"], r["function"])),
+        "workers": len(processes),
+        "workerProcesses": [
+            {
+                "name": worker.name,
+                "pid": worker.pid,
+                "state": str(worker.state),
+                "invocations": worker.invocations,
+                "running": worker.running,
+                "starts": worker.starts,
+            }
+            for worker in processes
+        ],
     }
 
 

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from ...contracts import HostApi
 from ...services.bindings import OutputBindings
-from ...services.invocation import Invoker
+from ...services.invocation import InvocationRunner
 from ...services.keys import FunctionKeys, presented_key
 from ...services.sdk_session import close_sdk_session
 from .client_binding import RPC_PATH, WEBHOOK_PATH
@@ -77,7 +77,7 @@ def _under(path: str, base: str) -> bool:
 class RequestRouter:
     """The catch-all handler (:meth:`dispatch`); holds the compiled routes and the two APIs."""
 
-    def __init__(self, host: HostApi, bindings: OutputBindings | None = None, invoker: Invoker | None = None) -> None:
+    def __init__(self, host: HostApi, bindings: OutputBindings | None = None, invoker: InvocationRunner | None = None) -> None:
         self.host = host
         self.keys = FunctionKeys(host.function_keys)
         self.routes = FunctionRoutes(host.registry.http, host.registry.host.route_prefix)
@@ -125,7 +125,7 @@ async def _close_sdk_session(app: web.Application) -> None:
 
 
 def create_app(
-    host: HostApi, *, bindings: OutputBindings | None = None, invoker: Invoker | None = None
+    host: HostApi, *, bindings: OutputBindings | None = None, invoker: InvocationRunner | None = None
 ) -> web.Application:
     """The aiohttp application serving ``host``'s functions and management API.
 

@@ -1,12 +1,14 @@
 """Invoking HTTP-triggered functions the way the Python worker does.
 
-For one request: build an ``azure.functions.HttpRequest``, pass it under the trigger's
+For one request: build the request the worker turns into an ``azure.functions.HttpRequest``
+(:class:`~durable_local.services.invocation.HttpRequestData`), pass it under the trigger's
 parameter name, the durable client binding JSON *string* under the client parameter (the SDK's
 ``df_client_middleware`` turns it into a ``DurableOrchestrationClient``) and the values of its
 input bindings (blob, table; binding expressions filled from the route parameters, the query
-and the JSON body's properties), then call it through the shared
-:class:`~durable_local.services.invocation.Invoker` (``func.Out`` per output binding, ``context``
-when asked for, async on this server's loop, sync in a thread).
+and the JSON body's properties), then call it through the host's
+:class:`~durable_local.services.invocation.InvocationRunner`: the in-process
+:class:`~durable_local.services.invocation.Invoker` or a worker process
+(:mod:`durable_local.workers`).
 
 The return value is converted like the worker's ``HttpResponseConverter`` (azfunc: http.py):
 an ``HttpResponse`` gives status, headers and body (``content-type`` from mimetype/charset when
@@ -25,7 +27,6 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
-import azure.functions as func
 from aiohttp import web
 from azure.functions import _abc as functions_abc
 from multidict import CIMultiDict
@@ -33,7 +34,15 @@ from multidict import CIMultiDict
 from ...contracts import HostApi
 from ...engine.failures import WorkerError, log_failed_invocation
 from ...services.bindings import OutputBindings
-from ...services.invocation import InputReader, Invocation, InvocationContext, Invoker, json_properties
+from ...services.invocation import (
+    HttpRequestData,
+    InputReader,
+    Invocation,
+    InvocationContext,
+    InvocationRunner,
+    Invoker,
+    json_properties,
+)
 from ...services.keys import FunctionKeys
 from ...services.loader import HttpFunction
 from ...services.loader.validation import annotations_of
@@ -68,18 +77,18 @@ def to_response(value: Any) -> web.Response:
     )
 
 
-def build_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
-    """The ``func.HttpRequest`` the worker would pass for ``request``."""
+def build_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> HttpRequestData:
+    """What the worker receives for ``request`` (it builds the ``func.HttpRequest`` from it)."""
     headers: dict[str, str] = {}
     for name, value in request.headers.items():
         # A repeated header reaches the worker once, its values comma-joined (RFC 9110 5.3).
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return func.HttpRequest(
+    return HttpRequestData(
         method=request.method,
         url=str(request.url),
-        headers=headers,
-        params=dict(request.query.items()),
-        route_params=route_params,
+        headers=tuple(headers.items()),
+        params=tuple(dict(request.query.items()).items()),
+        route_params=tuple(route_params.items()),
         body=body,
     )
 
@@ -88,12 +97,12 @@ class FunctionInvoker:
     """Runs HTTP functions of one host: arguments in, ``web.Response`` out; never raises."""
 
     def __init__(
-        self, host: HostApi, keys: FunctionKeys, bindings: OutputBindings, invoker: Invoker | None = None
+        self, host: HostApi, keys: FunctionKeys, bindings: OutputBindings, invoker: InvocationRunner | None = None
     ) -> None:
         self.host = host
         self.keys = keys
         self.bindings = bindings
-        self.invoker = invoker or Invoker()
+        self.invoker = invoker or Invoker(host.registry)
         self.inputs = InputReader()
 
     def _client_binding(self) -> str:
@@ -107,9 +116,10 @@ class FunctionInvoker:
             response = await self._run(function, request, route_params, invocation_id)
         except Exception as err:
             elapsed = int((time.monotonic() - started) * 1000)
-            log_failed_invocation(logger, function.name, invocation_id, elapsed, WorkerError.of(err))
+            error = WorkerError.of(err)
+            log_failed_invocation(logger, function.name, invocation_id, elapsed, error)
             return json_response(
-                {"error": f"{type(err).__name__}: {err}", "invocationId": invocation_id},
+                {"error": error.message, "invocationId": invocation_id},
                 HTTPStatus.INTERNAL_SERVER_ERROR,
             )
         elapsed = int((time.monotonic() - started) * 1000)
@@ -132,7 +142,6 @@ class FunctionInvoker:
             arguments.update(await self.inputs.read(function.inputs, binding_data, annotations_of(function.fn)))
         invocation = Invocation(
             function.name,
-            function.fn,
             arguments,
             function.outputs,
             directory=str(self.host.registry.app_dir),

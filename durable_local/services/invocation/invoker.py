@@ -1,13 +1,17 @@
-"""The one place where the host calls a user function (HTTP functions and trigger listeners).
+"""The one place where the host calls an HTTP- or trigger-started user function in this process.
 
-Arguments in, return value and output binding values out: :class:`Invoker` adds a fresh
-``func.Out`` per output binding and the ``context`` parameter when the function asks for it
-(worker: ``requires_context``), runs async functions on the host's loop (the Durable SDK keeps
-one aiohttp session bound to the loop it was first used on, and its calls come back to this
-same server) and sync ones in a thread pool with the caller's context variables, and returns
-what was set. It performs no binding I/O: callers read inputs before and write outputs after,
-as the Functions host does around the worker. A later issue runs functions in worker processes
-by swapping this module.
+Arguments in, return value and output binding values out: :class:`Invoker` rebuilds portable
+trigger values (:mod:`.portable`), adds a fresh ``func.Out`` per output binding and the
+``context`` parameter when the function asks for it (worker: ``requires_context``), runs async
+functions on the running loop (the Durable SDK keeps one aiohttp session bound to the loop it
+was first used on) and sync ones in a thread pool with the caller's context variables, and
+returns what was set. It performs no binding I/O: callers read inputs before and write outputs
+after, as the Functions host does around the worker.
+
+An :class:`Invocation` names its function instead of holding it, and carries only values that
+pickle, so the same invocation runs here or in a worker process (:mod:`durable_local.workers`),
+which calls an :class:`Invoker` over its own import of the app. Callers depend on the
+:class:`InvocationRunner` protocol, which both satisfy.
 
 A non-None return value without a ``$return`` binding (or an implicit output) fails the
 invocation with the worker's message (worker ``dispatcher._handle__invocation_request``: the
@@ -24,19 +28,19 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..bindings.values import prepare_outputs, set_values
-from ..loader import OutputBinding
+from ..loader import OutputBinding, Registry
 from .context import InvocationContext
+from .portable import materialize
 
 
 @dataclass(frozen=True)
 class Invocation:
-    """One call: the function, its prepared arguments (trigger, inputs, client) and its outputs."""
+    """One call: the function's name, its prepared arguments (trigger, inputs, client) and its outputs."""
 
     function_name: str
-    fn: Callable[..., Any]
     arguments: Mapping[str, Any]
     outputs: tuple[OutputBinding, ...] = ()
     directory: str = ""
@@ -54,17 +58,24 @@ class InvocationResult:
     outputs: dict[str, Any]
 
 
-class Invoker:
-    """Calls user functions; user exceptions propagate to the caller, which decides what they mean."""
+class InvocationRunner(Protocol):
+    """Runs an invocation wherever the app's code lives; the function's failure propagates as an exception."""
 
-    def __init__(self, pool: Executor | None = None) -> None:
+    async def invoke(self, invocation: Invocation) -> InvocationResult: ...
+
+
+class Invoker:
+    """Calls user functions of ``registry`` in this process; user exceptions propagate to the caller."""
+
+    def __init__(self, registry: Registry, pool: Executor | None = None) -> None:
+        self.registry = registry
         self._pool = pool
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
-        kwargs = dict(invocation.arguments)
+        fn = self.registry.invocable(invocation.function_name)
+        kwargs = materialize(invocation.arguments)
         outs = prepare_outputs(invocation.outputs)
         kwargs.update(outs)
-        fn = invocation.fn
         if wants_context(fn, kwargs):
             kwargs["context"] = InvocationContext(invocation.invocation_id, invocation.function_name, invocation.directory)
         if inspect.iscoroutinefunction(fn):

@@ -177,6 +177,20 @@ class Registry:
     def is_disabled(self, function_name: str) -> bool:
         return function_name in self.disabled
 
+    def invocable(self, function_name: str) -> Callable[..., Any]:
+        """The user function of an HTTP- or trigger-started function, by its Functions name.
+
+        Raises KeyError for a name that is neither (orchestrators, activities and entities are
+        reached through their own tables).
+        """
+        for http in self.http:
+            if http.name == function_name:
+                return http.fn
+        for triggered in self.triggered:
+            if triggered.name == function_name:
+                return triggered.fn
+        raise KeyError(function_name)
+
     def describe(self) -> list[tuple[str, str]]:
         """``(function name, kind)`` pairs in a stable order, for start-up banners."""
         rows = [(f.name, f"orchestrationTrigger ({n})") for n, f in self.orchestrators.items()]

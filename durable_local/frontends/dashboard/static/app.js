@@ -75,6 +75,15 @@ const ctx = {
   },
 };
 
+/** "2 processes" (each one's pid and state in the tooltip), "in process", or a dash for an older host. */
+function workersFact(info) {
+  if (!info || typeof info.workers !== "number") return "—";
+  if (info.workers === 0) return h("span", { text: "in process", title: "The app runs in the host's own process (--workers 0)." });
+  const processes = info.workerProcesses || [];
+  const title = processes.map((w) => `${w.name}: pid ${w.pid ?? "?"}, ${w.state}, ${w.invocations} invocations`).join("\n");
+  return h("span", { text: `${info.workers} process${info.workers === 1 ? "" : "es"}`, title });
+}
+
 function renderHeader() {
   const info = ctx.info;
   replace(document.getElementById("hub-name"), info ? info.hub : "—");
@@ -85,6 +94,7 @@ function renderHeader() {
   } else {
     replace(time, h("span", { class: "muted", text: "not reported by this host" }));
   }
+  replace(document.getElementById("workers"), workersFact(info));
   document.getElementById("nav-approvals").hidden = !ctx.hasApprovals();
   document.getElementById("nav-entities").hidden = !ctx.hasEntities();
   const connection = document.getElementById("connection");
