@@ -106,6 +106,8 @@ async def test_suspend_resume_and_purge_by_filter(dashboard: Dashboard) -> None:
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Suspended")
     await page.get_by_role("button", name="Resume…").click()
     await confirm(page, "Resume")
+    # The page's own acknowledgement first: a notice still on its way would land on the next view.
+    await expect(page.locator(".notice-success", has_text="Resume requested")).to_be_visible()
     await dashboard.host.wait_for("ui-pause", "Running")
 
     await api.start_failing("ui-failed-1")
@@ -117,7 +119,7 @@ async def test_suspend_resume_and_purge_by_filter(dashboard: Dashboard) -> None:
     for status in ("Completed", "Terminated", "Canceled"):
         await dialog.get_by_role("checkbox", name=status).uncheck()
     await confirm(page, "Purge")
-    await expect(page.locator(".notice-success")).to_contain_text("Purged 2 instance(s).")
+    await expect(page.locator(".notice-success", has_text="Purged 2 instance(s).")).to_be_visible()
     await expect(page.locator("table.instances tbody tr")).to_have_count(1)
     assert (await api.status("ui-failed-1"))[0] == 404
     assert (await api.status("ui-pause"))[0] == 202

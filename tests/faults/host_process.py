@@ -32,8 +32,17 @@ def host_environment(**extra: str) -> dict[str, str]:
 class HostProcess:
     """One run of ``python -m durable_local start`` on ``app_dir`` with state in ``state``."""
 
-    def __init__(self, app_dir: Path, state: Path, output: Path, env: dict[str, str], clock: str = "system") -> None:
+    def __init__(
+        self,
+        app_dir: Path,
+        state: Path,
+        output: Path,
+        env: dict[str, str],
+        clock: str = "system",
+        args: tuple[str, ...] = (),
+    ) -> None:
         self.app_dir = app_dir
+        self.args = args
         self.state = state
         self.output = output
         self.env = env
@@ -55,6 +64,7 @@ class HostProcess:
         args = [
             sys.executable, "-m", "durable_local", "start",
             "--app", str(self.app_dir), "--port", "0", "--state", str(self.state), "--clock", self.clock,
+            *self.args,
         ]
         with open(self.output, "ab") as sink:
             self.proc = subprocess.Popen(
