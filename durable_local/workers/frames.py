@@ -13,9 +13,9 @@ then :class:`Reply` per request and :class:`LogLine` for each log record the app
 
 from __future__ import annotations
 
-import asyncio
 import pickle
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,8 +70,14 @@ def encode(message: object) -> bytes:
     return _HEADER.pack(len(data)) + data
 
 
-async def read(reader: asyncio.StreamReader) -> object:
-    """The next message; ``asyncio.IncompleteReadError`` at the end of the stream."""
-    header = await reader.readexactly(_HEADER.size)
-    (length,) = _HEADER.unpack(header)
-    return pickle.loads(await reader.readexactly(length))
+def split(buffer: bytearray) -> Iterator[tuple[object, int]]:
+    """The complete messages at the start of ``buffer``, each with the offset just after it."""
+    offset = 0
+    size = len(buffer)
+    while size - offset >= _HEADER.size:
+        (length,) = _HEADER.unpack_from(buffer, offset)
+        end = offset + _HEADER.size + length
+        if end > size:
+            return
+        yield pickle.loads(buffer[offset + _HEADER.size : end]), end
+        offset = end

@@ -35,39 +35,30 @@ from ..services.invocation import Invocation
 from ..services.loader import load_app
 from . import frames
 from .calls import ActivityCall, Call, EntityCall, OrchestratorCall
+from .channel import Channel
 from .in_process import InProcessRunner
 
 #: host ``RpcWorkerConstants.DefaultConcurrencyLimit``, applied when the app sets no thread count
 DEFAULT_THREAD_COUNT = 1000
 
 
-class Channel:
-    """The worker's end of the socket: writes whole frames, from the loop or from any thread."""
-
-    def __init__(self, writer: asyncio.StreamWriter, loop: asyncio.AbstractEventLoop) -> None:
-        self._writer = writer
-        self._loop = loop
-        self._loop_thread = threading.get_ident()
-
-    def send(self, message: object) -> None:
-        data = frames.encode(message)
-        if threading.get_ident() == self._loop_thread:
-            self._writer.write(data)
-        else:
-            self._loop.call_soon_threadsafe(self._writer.write, data)
-
-
 class RelayHandler(logging.Handler):
     """Sends the app's log records to the host (formatted here: arguments may not pickle)."""
 
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: Channel, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self._channel = channel
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._channel.send(frames.LogLine(record.levelno, record.name, self.format(record)))
+            line = frames.LogLine(record.levelno, record.name, self.format(record))
+            if threading.get_ident() == self._loop_thread:
+                self._channel.send(line)
+            else:
+                self._loop.call_soon_threadsafe(self._channel.send, line)
         except Exception:  # a closed loop at exit, an unformattable record: never fail the caller
             self.handleError(record)
 
@@ -104,35 +95,42 @@ async def _handle(runner: InProcessRunner, channel: Channel, request: frames.Req
         channel.send(frames.Reply(request.id, None, WorkerError(message, "")))
 
 
+class Server:
+    """Runs each request as its own task once the app is loaded; knows when the host has gone."""
+
+    def __init__(self) -> None:
+        self.runner: InProcessRunner | None = None
+        self.channel: Channel | None = None
+        self.closed = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+
+    def received(self, message: object) -> None:
+        # The host sends requests only after Ready, when the runner exists.
+        if isinstance(message, frames.Request) and self.runner is not None and self.channel is not None:
+            task = asyncio.get_running_loop().create_task(_handle(self.runner, self.channel, message))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+
 async def serve(app_dir: str, sock: socket.socket) -> int:
     """Load the app, then answer requests until the host closes the socket; the exit code."""
-    loop = asyncio.get_running_loop()
-    reader, writer = await asyncio.open_unix_connection(sock=sock)
-    channel = Channel(writer, loop)
-    logging.getLogger().addHandler(RelayHandler(channel))
+    server = Server()
+    channel = server.channel = await Channel.open(sock, server.received, server.closed.set)
+    logging.getLogger().addHandler(RelayHandler(channel, asyncio.get_running_loop()))
     try:
         registry = load_app(app_dir)
     except AppLoadError as err:
         channel.send(frames.LoadFailed(str(err)))
-        await writer.drain()
+        channel.close()
         return 1
     except Exception:  # a fault of the loader itself: report it whole
         channel.send(frames.LoadFailed(traceback.format_exc()))
-        await writer.drain()
+        channel.close()
         return 1
-    runner = InProcessRunner(registry, threads=thread_count(os.environ), sync_in_threads=True)
+    server.runner = InProcessRunner(registry, threads=thread_count(os.environ), sync_in_threads=True)
     channel.send(frames.Ready(os.getpid(), tuple(sorted(registry.function_names()))))
-    running: set[asyncio.Task[None]] = set()
-    while True:
-        try:
-            request = await frames.read(reader)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            return 0
-        if not isinstance(request, frames.Request):
-            continue
-        task = loop.create_task(_handle(runner, channel, request))
-        running.add(task)
-        task.add_done_callback(running.discard)
+    await server.closed.wait()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:

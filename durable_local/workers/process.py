@@ -36,6 +36,7 @@ from typing import Any
 from ..engine.failures import FunctionFailed, WorkerProcessExited
 from . import frames
 from .calls import Call, WorkerInfo, WorkerState
+from .channel import Channel
 
 logger = logging.getLogger("durable_local.worker")
 
@@ -99,14 +100,14 @@ class WorkerProcess:
         self._functions = functions
         self._on_exit = on_exit
         self._process: asyncio.subprocess.Process | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._reader: asyncio.StreamReader | None = None
+        self._channel: Channel | None = None
+        self._first: asyncio.Future[object] | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count(1)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._relays: list[asyncio.Task[None]] = []
+        self._exit_task: asyncio.Task[None] | None = None
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._stopping = False
-        self._exited = asyncio.Event()
 
     @property
     def label(self) -> str:
@@ -153,30 +154,35 @@ class WorkerProcess:
                 env=env,
                 limit=_LINE_LIMIT,
             )
+        except BaseException:
+            host_end.close()
+            raise
         finally:
             worker_end.close()
         self.pid = self._process.pid
         assert self._process.stdout is not None and self._process.stderr is not None
-        self._tasks += [
+        self._relays = [
             asyncio.create_task(self._relay(self._process.stdout, stderr=False), name=f"{self.name}-stdout"),
             asyncio.create_task(self._relay(self._process.stderr, stderr=True), name=f"{self.name}-stderr"),
         ]
-        self._reader, self._writer = await asyncio.open_unix_connection(sock=host_end)
+        self._first = asyncio.get_running_loop().create_future()
+        self._channel = await Channel.open(host_end, self._received, self._lost)
         try:
-            first = await asyncio.wait_for(self._first_answer(), timeout)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            await self._wait_exit(5.0)
-            detail = "\n".join(self._stderr_tail) or "no output"
-            raise WorkerStartError(f"{self.name} exited while loading the app ({exit_message(self._returncode())}):\n{detail}") from None
+            first = await asyncio.wait_for(asyncio.shield(self._first), timeout)
         except TimeoutError:
             await self.kill()
             raise WorkerStartError(f"{self.name} did not load the app within {timeout:.0f}s") from None
+        except WorkerProcessExited:
+            await self._wait_exit(5.0)
+            await self._drain_relays()
+            detail = "\n".join(self._stderr_tail) or "no output"
+            raise WorkerStartError(
+                f"{self.name} exited while loading the app ({exit_message(self._returncode())}):\n{detail}"
+            ) from None
         if isinstance(first, frames.LoadFailed):
             await self._wait_exit(5.0)
             raise WorkerStartError(first.message)
-        if not isinstance(first, frames.Ready):
-            await self.kill()
-            raise WorkerStartError(f"{self.name} answered {type(first).__name__} instead of Ready")
+        assert isinstance(first, frames.Ready)
         if first.functions != self._functions:
             await self.kill()
             raise WorkerStartError(
@@ -184,65 +190,31 @@ class WorkerProcess:
                 f"instead of {list(self._functions)} (does the app register functions conditionally?)"
             )
         self.state = WorkerState.READY
-        self._tasks.append(asyncio.create_task(self._read_replies(), name=f"{self.name}-replies"))
 
-    async def _first_answer(self) -> object:
-        """The worker's Ready or LoadFailed; log lines of the import (app or SDK warnings) are relayed."""
-        assert self._reader is not None
-        while True:
-            message = await frames.read(self._reader)
-            if isinstance(message, frames.LogLine):
-                self._log(message)
+    # -- the channel -------------------------------------------------------------------------
+    def _received(self, message: object) -> None:
+        if isinstance(message, frames.Reply):
+            future = self._pending.pop(message.id, None)
+            if future is None or future.done():
+                return
+            if message.error is not None:
+                future.set_exception(FunctionFailed(message.error))
             else:
-                return message
+                future.set_result(message.value)
+        elif isinstance(message, frames.LogLine):
+            logging.getLogger(message.logger).log(message.level, "%s %s", self.label, message.text)
+        elif isinstance(message, (frames.Ready, frames.LoadFailed)) and self._first and not self._first.done():
+            self._first.set_result(message)
 
-    def _log(self, line: frames.LogLine) -> None:
-        logging.getLogger(line.logger).log(line.level, "%s %s", self.label, line.text)
-
-    # -- calling -----------------------------------------------------------------------------
-    async def call(self, call: Call) -> Any:
-        """Run ``call`` in this worker; raises the function's :class:`FunctionFailed` or :class:`WorkerProcessExited`."""
-        if not self.ready or self._writer is None:
-            raise WorkerProcessExited(self.exit_message or f"{self.name} is not ready")
-        request_id = next(self._ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        self.invocations += 1
-        try:
-            self._writer.write(frames.encode(frames.Request(request_id, call)))
-            await self._writer.drain()
-        except (ConnectionError, RuntimeError):
-            pass  # the reply reader sees the exit and fails the future
-        except BaseException:
-            self._pending.pop(request_id, None)
-            raise
-        return await future
-
-    async def _read_replies(self) -> None:
-        assert self._reader is not None
-        try:
-            while True:
-                message = await frames.read(self._reader)
-                if isinstance(message, frames.Reply):
-                    future = self._pending.pop(message.id, None)
-                    if future is None or future.done():
-                        continue
-                    if message.error is not None:
-                        future.set_exception(FunctionFailed(message.error))
-                    else:
-                        future.set_result(message.value)
-                elif isinstance(message, frames.LogLine):
-                    self._log(message)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        except Exception:  # a frame that does not unpickle: the channel is unusable
-            logger.exception("%s: the worker's channel broke", self.label)
-            await self.kill()
-        await self._exit()
-
-    async def _exit(self) -> None:
-        """The channel is closed: the process is gone (or going). Fail what was in flight on it."""
+    def _lost(self) -> None:
+        """The worker's end closed: it exited (or is exiting). Fail what was in flight on it."""
         self.state = WorkerState.EXITED
+        if self._first is not None and not self._first.done():
+            self._first.set_exception(WorkerProcessExited("exited while loading the app"))
+            self._first.exception()  # retrieved here: start() may already have given up on it
+        self._exit_task = asyncio.get_running_loop().create_task(self._exited(), name=f"{self.name}-exit")
+
+    async def _exited(self) -> None:
         await self._wait_exit(5.0)
         self.exit_message = exit_message(self._returncode())
         failure = WorkerProcessExited(self.exit_message)
@@ -250,9 +222,22 @@ class WorkerProcess:
         for future in pending.values():
             if not future.done():
                 future.set_exception(failure)
-        self._exited.set()
-        if not self._stopping:
+        if not self._stopping and self._first is not None and self._first.done() and not self._first.exception():
+            await self._drain_relays(timeout=1.0)  # its last words (a traceback) before the exit lines
             self._on_exit(self)
+
+    # -- calling -----------------------------------------------------------------------------
+    async def call(self, call: Call) -> Any:
+        """Run ``call`` in this worker; raises the function's :class:`FunctionFailed` or :class:`WorkerProcessExited`."""
+        channel = self._channel
+        if not self.ready or channel is None or not channel.is_open:
+            raise WorkerProcessExited(self.exit_message or f"{self.name} is not ready")
+        request_id = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        channel.send(frames.Request(request_id, call))
+        self._pending[request_id] = future
+        self.invocations += 1
+        return await future
 
     # -- output ------------------------------------------------------------------------------
     async def _relay(self, stream: asyncio.StreamReader, *, stderr: bool) -> None:
@@ -268,6 +253,15 @@ class WorkerProcess:
             if stderr:
                 self._stderr_tail.append(line)
             logger.log(level, "%s %s", self.label, line)
+
+    async def _drain_relays(self, timeout: float = 2.0) -> None:
+        """Let the output relays reach the end of the pipes (a grandchild holding them open must not hold us)."""
+        if not self._relays:
+            return
+        _, unfinished = await asyncio.wait(self._relays, timeout=timeout)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*self._relays, return_exceptions=True)
 
     # -- stopping ----------------------------------------------------------------------------
     def _returncode(self) -> int | None:
@@ -293,13 +287,10 @@ class WorkerProcess:
     async def stop(self, timeout: float) -> None:
         """Close the channel (the worker exits at once); kill it after ``timeout`` seconds."""
         self._stopping = True
-        if self._writer is not None:
-            self._writer.close()
+        if self._channel is not None:
+            self._channel.close()
         await self._wait_exit(timeout)
-        if self._tasks:
-            # The relays end with the pipes; a grandchild of the app holding them open must not hold us.
-            _, unfinished = await asyncio.wait(self._tasks, timeout=2.0)
-            for task in unfinished:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._exit_task is not None:
+            await self._exit_task
+        await self._drain_relays()
         self.state = WorkerState.EXITED

@@ -69,6 +69,8 @@ class ActivityRunner:
         self.runs = 0
         #: called after results were recorded
         self.on_commit: Callable[[], None] | None = None
+        #: False once the store had no unleased activity left, until something changes
+        self._claimable = True
 
     @property
     def busy(self) -> bool:
@@ -80,12 +82,18 @@ class ActivityRunner:
         return len(self._running)
 
     # -- starting ----------------------------------------------------------------------------
+    def maybe_claimable(self) -> None:
+        """The store changed: an episode may have scheduled activities (ask it again)."""
+        self._claimable = True
+
     def start_claimed(self) -> bool:
         """Lease as many activities as there are free slots and start them; True if any started."""
         free = self.options.max_activities - len(self._running)
-        if free <= 0:
+        if free <= 0 or not self._claimable:
             return False
         items = self.store.claim_activities(free)
+        if len(items) < free:
+            self._claimable = False  # all taken: nothing more until a commit schedules some
         loop = asyncio.get_running_loop()
         for item in items:
             self._inflight[item.instance_id] += 1

@@ -64,6 +64,8 @@ class Dispatcher:
         self._progress = False
         #: instances whose last run found nothing to commit: not run again until something changes
         self._quiet: set[str] = set()
+        #: the store's earliest message time as last read; None: read it again (something changed)
+        self._next_visible: tuple[datetime | None] | None = None
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._stopping = False
@@ -111,9 +113,21 @@ class Dispatcher:
 
     def notify(self) -> None:
         """Something was committed: look for work now."""
-        self._quiet.clear()
+        self._changed()
         self._idle.clear()
         self._wake.set()
+
+    def _changed(self) -> None:
+        """The store may have changed: forget what was concluded from reading it."""
+        self._quiet.clear()
+        self._next_visible = None
+        self.activity_runner.maybe_claimable()
+
+    def _store_next_visible_at(self) -> datetime | None:
+        """``store.next_visible_at()``, read again only after a change (every writer calls :meth:`notify`)."""
+        if self._next_visible is None:
+            self._next_visible = (self.store.next_visible_at(),)
+        return self._next_visible[0]
 
     async def wait_idle(self) -> None:
         """Return once nothing is runnable now and no activity is executing."""
@@ -122,7 +136,7 @@ class Dispatcher:
 
     def next_due_at(self) -> datetime | None:
         """The earliest due time of the store (timers, queued events) and of the due sources."""
-        times = [self.store.next_visible_at(), *(source.next_due() for source in self.due_sources)]
+        times = [self._store_next_visible_at(), *(source.next_due() for source in self.due_sources)]
         known = [t for t in times if t is not None]
         return min(known) if known else None
 
@@ -172,6 +186,8 @@ class Dispatcher:
         True when something was recorded, started or committed since the last pass.
         """
         worked = self.activity_runner.record_results()
+        if worked:
+            self._changed()
         if not self._stopping:
             worked = self.activity_runner.start_claimed() or worked
         worked = self._progress or worked
@@ -221,7 +237,7 @@ class Dispatcher:
 
     async def _sleep_until_work(self) -> None:
         timeout = self.options.idle_poll_s
-        due = self.store.next_visible_at()
+        due = self._store_next_visible_at()
         if due is not None:
             timeout = min(timeout, max(0.0, (due - self.clock.now()).total_seconds()))
         for other in (
@@ -234,4 +250,4 @@ class Dispatcher:
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         except TimeoutError:
-            self._quiet.clear()  # time passed: a timer may be due, another process may have written
+            self._changed()  # time passed: a timer may be due, another process may have written
