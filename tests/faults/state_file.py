@@ -3,6 +3,10 @@
 Used after a SIGKILL, before the restart, to learn exactly what was committed when the host
 died, and after a clean stop to check the final histories. The reader opens its own
 connection and closes it before the host is started again.
+
+Entities: an entity is an instance ``@name@key`` whose queued messages are its operation
+requests (EventRaised named ``op``, the extension's ``RequestMessage`` JSON as input) and whose
+row in ``entities`` holds the state its function returned (:class:`EntityRow`).
 """
 
 from __future__ import annotations
@@ -24,12 +28,33 @@ class Activity:
     leased: bool
 
 
+@dataclass(frozen=True)
+class EntityRow:
+    """An entity's committed row: whether it exists and its state (decoded JSON; None if none)."""
+
+    exists: bool
+    state: Any
+
+
+@dataclass(frozen=True)
+class EntityRequest:
+    """One queued operation request of an entity (ext ``RequestMessage``)."""
+
+    operation: str
+    #: the operation input as its JSON text, None when the request carries none
+    input_text: str | None
+    signal: bool
+    #: the calling orchestration's instance id; None for a signal from a client
+    parent: str | None
+
+
 @dataclass
 class StateSnapshot:
     instances: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
+    entities: dict[str, EntityRow] = field(default_factory=dict)
 
     def leased(self) -> set[tuple[str, int]]:
         """(instance, task id) of every activity that was running (leased)."""
@@ -53,6 +78,15 @@ class StateSnapshot:
         }
         return done
 
+    def entity_requests(self, instance_id: str) -> list[EntityRequest]:
+        """The operation requests queued for entity ``instance_id`` (``@name@key``), in arrival order."""
+        requests = []
+        for iid, event in self.messages:
+            if iid == instance_id and event["EventType"] == EventType.EVENT_RAISED and event.get("Name") == "op":
+                raw = json.loads(event["Input"])
+                requests.append(EntityRequest(raw["op"], raw.get("input"), bool(raw.get("signal")), raw.get("parent")))
+        return requests
+
 
 def read_state(path: Path) -> StateSnapshot:
     snapshot = StateSnapshot()
@@ -67,6 +101,9 @@ def read_state(path: Path) -> StateSnapshot:
             snapshot.messages.append((row["instance_id"], json.loads(row["event"])))
         for row in db.execute("SELECT instance_id, task_id, name, lock_token FROM activities ORDER BY id"):
             snapshot.activities.append(Activity(row["instance_id"], row["task_id"], row["name"], row["lock_token"] is not None))
+        for row in db.execute("SELECT instance_id, entity_exists, state FROM entities"):
+            state = json.loads(row["state"]) if row["state"] is not None else None
+            snapshot.entities[row["instance_id"]] = EntityRow(bool(row["entity_exists"]), state)
     finally:
         db.close()
     return snapshot
