@@ -61,6 +61,8 @@ def test_the_cli_starts_one_worker_process_by_default(tmp_path: Path) -> None:
     finally:
         assert host.stop() == 0
     assert f"Workers: worker 1 (pid {served['pid']})" in banner
+    # The function list names entity functions too, as func start lists every function.
+    assert "        tally: entityTrigger" in host.output
     assert served["pid"] != host.process.pid
     assert f"[worker 1 pid {served['pid']}] Worker process started and initialized." in host.output
 

@@ -35,6 +35,7 @@ def _banner(host: DurableHost, state: str, clock: str) -> str:
     rows = [(f.name, f"[{','.join(f.methods)}] {urls[f.name]}") for f in registry.http]
     rows += [(f.function_name, "orchestrationTrigger") for f in registry.orchestrators.values()]
     rows += [(f.function_name, "activityTrigger") for f in registry.activities.values()]
+    rows += [(f.function_name, "entityTrigger") for f in registry.entities.values()]
     rows += [(f.name, str(f.kind)) for f in registry.triggered]
     lines = ["", "Functions:", ""]
     for name, what in sorted(rows):
