@@ -24,7 +24,9 @@ defaults take the first setting found:
 
 Relative paths are resolved against the ini file's folder (the rootdir without one). The marker,
 ``@pytest.mark.durable_local(...)``, also passes ``timer_settings``, ``hub_name``,
-``function_keys`` and ``max_activities`` to :func:`durable_local.testing.run_host`.
+``function_keys``, ``max_activities`` and ``workers`` to :func:`durable_local.testing.run_host`
+(``workers=2``: the app in two worker processes, as on Azure; the default runs it in the test's
+own process, where breakpoints work).
 
 ``durable_host`` is a pytest-asyncio fixture on the loop pytest-asyncio gives fixtures by default
 (``asyncio_default_fixture_loop_scope``; function when unset), so it works in both modes: with
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
 MARKER = "durable_local"
 CLOCK_NAMES = ("manual", "auto-skip")
 #: Marker keywords handed to ``run_host`` unchanged.
-_PASSED_THROUGH = frozenset({"timer_settings", "hub_name", "function_keys", "max_activities"})
+_PASSED_THROUGH = frozenset({"timer_settings", "hub_name", "function_keys", "max_activities", "workers"})
 _MARKER_KEYWORDS = frozenset({"app", "clock", "start", "state"}) | _PASSED_THROUGH
 _APP_SCRIPT = "function_app.py"
 

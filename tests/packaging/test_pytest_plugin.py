@@ -192,3 +192,34 @@ def test_ini_options_choose_the_app_clock_and_a_state_file_that_outlives_the_hos
         "test_2_the_next_host_reads_it_from_the_state_file": "passed",
     }, run.explain()
     assert (suite / "state" / "durable.sqlite").is_file()
+
+
+def test_the_marker_runs_the_app_in_worker_processes_and_the_default_in_the_tests_process(
+    sample_app: Path, tmp_path: Path
+) -> None:
+    suite = tmp_path / "suite"
+    write(suite, "test_workers.py", '''
+        import os
+
+        import pytest
+
+
+        @pytest.mark.durable_local(app="../sample_app", clock="auto-skip", workers=1)
+        async def test_in_one_worker_process(durable_host):
+            (worker,) = durable_host.host.worker_processes
+            assert worker.pid != os.getpid()
+            instance_id = await durable_host.start("watering_schedule", {"plant": "fern", "days": 1})
+            assert await durable_host.output(instance_id) == {"plant": "fern", "waterings": ["day 1: watered the fern"]}
+
+
+        @pytest.mark.durable_local(app="../sample_app")
+        async def test_in_this_process_by_default(durable_host):
+            assert durable_host.host.worker_processes is None
+    ''')
+
+    run = run_pytest(sys.executable, suite, "-o", "asyncio_mode=auto", "--strict-markers")
+
+    assert run.outcomes == {
+        "test_in_one_worker_process": "passed",
+        "test_in_this_process_by_default": "passed",
+    }, run.explain()

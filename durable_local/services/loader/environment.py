@@ -108,7 +108,7 @@ class AppEnvironment:
                 raise AppLoadError(
                     f"Cannot load the app in {self.root} while the app in {other.root} is loaded in this "
                     f"process: both define the top-level module(s) {', '.join(clash)}. Close the other host "
-                    "first, or run the app in worker processes (--workers 1)."
+                    "first (the host imports the app to index it even when worker processes run it)."
                 )
         for name in [m for m in sys.modules if _top(m) in self._names]:
             module = sys.modules[name]
