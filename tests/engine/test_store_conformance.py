@@ -90,6 +90,9 @@ def test_messages_become_visible_at_their_time_and_the_next_one_is_reported(stor
     assert [m.event["EventType"] for m in store.fetch_messages("i1", T0)] == [EventType.EXECUTION_STARTED]
     assert [m.event["EventType"] for m in store.fetch_messages("i1", later)] == [EventType.EXECUTION_STARTED, EventType.TIMER_FIRED]
     assert store.next_visible_at() == T0
+    # After a time: the next message still to become visible (what is visible already is not waited for).
+    assert store.next_visible_at(after=T0) == later
+    assert store.next_visible_at(after=later) is None
     [start] = store.fetch_messages("i1", T0)
     store.commit_episode(_commit(store, [start.id]))
     assert store.next_visible_at() == later

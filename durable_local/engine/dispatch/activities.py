@@ -121,8 +121,12 @@ class ActivityRunner:
         """Seconds until a fan-in window closes or a failed write may be retried (None: nothing)."""
         due: list[float] = []
         now = time.monotonic()
-        if self._deferred:
-            due.append(min(self._deferred.values()) + self.options.fan_in_window_s - now)
+        # Only windows still open: an expired one belongs to an instance that runs at the next
+        # pass or is running now (its end wakes the loop); counting it would spin the loop.
+        open_windows = [first + self.options.fan_in_window_s - now for first in self._deferred.values()]
+        open_windows = [left for left in open_windows if left > 0]
+        if open_windows:
+            due.append(min(open_windows))
         if self._results:
             due.append(self._retry_at - now)
         return max(0.0, min(due)) if due else None

@@ -57,7 +57,7 @@ class Dispatcher:
         self.runner = runner
         self.episode_runner = EpisodeRunner(store, registry, clock, options, runner)
         self.entity_runner = EntityRunner(store, registry, clock, options, runner)
-        self.activity_runner = ActivityRunner(store, registry, clock, bindings, options, notify=self.notify, runner=runner)
+        self.activity_runner = ActivityRunner(store, registry, clock, bindings, options, notify=self._wake_up, runner=runner)
         #: instances with an episode or entity batch running, and their tasks
         self._running: dict[str, asyncio.Task[bool]] = {}
         #: a running work item committed since the last pass
@@ -117,6 +117,11 @@ class Dispatcher:
         self._idle.clear()
         self._wake.set()
 
+    def _wake_up(self) -> None:
+        """Look for work now; nothing in the store changed (an activity result waits to be recorded)."""
+        self._idle.clear()
+        self._wake.set()
+
     def _changed(self) -> None:
         """The store may have changed: forget what was concluded from reading it."""
         self._quiet.clear()
@@ -124,9 +129,15 @@ class Dispatcher:
         self.activity_runner.maybe_claimable()
 
     def _store_next_visible_at(self) -> datetime | None:
-        """``store.next_visible_at()``, read again only after a change (every writer calls :meth:`notify`)."""
-        if self._next_visible is None:
-            self._next_visible = (self.store.next_visible_at(),)
+        """When the next queued message becomes visible (a timer fires), after now; None: none queued.
+
+        Read again only after a change (every writer calls :meth:`notify`) or once that time has
+        come. Messages visible already do not count: the passes take them as capacity allows,
+        and a finishing work item wakes the loop (counting them would spin it).
+        """
+        now = self.clock.now()
+        if self._next_visible is None or (self._next_visible[0] is not None and self._next_visible[0] <= now):
+            self._next_visible = (self.store.next_visible_at(after=now),)
         return self._next_visible[0]
 
     async def wait_idle(self) -> None:
@@ -187,7 +198,7 @@ class Dispatcher:
         """
         worked = self.activity_runner.record_results()
         if worked:
-            self._changed()
+            self._quiet.clear()  # results are messages, visible now: their instances have work
         if not self._stopping:
             worked = self.activity_runner.start_claimed() or worked
         worked = self._progress or worked
@@ -250,4 +261,8 @@ class Dispatcher:
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         except TimeoutError:
-            self._changed()  # time passed: a timer may be due, another process may have written
+            # Time passed: a timer may be due now (a quiet instance may have work). After a whole
+            # idle poll, another process may also have written the file: read everything again.
+            self._quiet.clear()
+            if timeout >= self.options.idle_poll_s:
+                self._changed()

@@ -75,8 +75,12 @@ class Store(Protocol):
         A suspended instance takes only resume and terminate (DTFx holds the rest).
         """
 
-    def next_visible_at(self) -> datetime | None:
-        """The earliest visible time of any queued message (the next timer), or None."""
+    def next_visible_at(self, after: datetime | None = None) -> datetime | None:
+        """The earliest visible time of any queued message (later than ``after`` if given), or None.
+
+        With ``after`` = now it is when the next timer fires: what is already visible is the
+        dispatcher's to take, and would hide the timers behind it.
+        """
 
     def fetch_messages(self, instance_id: str, now: datetime) -> list[Message]:
         """Messages of ``instance_id`` visible at ``now``, in visible order, then arrival order."""

@@ -130,8 +130,11 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
         )
         return [r[0] for r in rows]
 
-    def next_visible_at(self) -> datetime | None:
-        row = self._db.execute("SELECT MIN(visible_at) FROM messages").fetchone()
+    def next_visible_at(self, after: datetime | None = None) -> datetime | None:
+        if after is None:
+            row = self._db.execute("SELECT MIN(visible_at) FROM messages").fetchone()
+        else:
+            row = self._db.execute("SELECT MIN(visible_at) FROM messages WHERE visible_at > ?", (to_micros(after),)).fetchone()
         return from_micros(row[0]) if row and row[0] is not None else None
 
     def fetch_messages(self, instance_id: str, now: datetime) -> list[Message]:
