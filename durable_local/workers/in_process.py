@@ -6,11 +6,16 @@ Two uses, one class:
   run inline on the host's loop (they are synchronous and short, and a debugger stops in them
   in the test's own process), sync activities in a thread pool of ``maxConcurrentActivityFunctions``
   threads, HTTP and trigger functions through the :class:`~durable_local.services.invocation.Invoker`;
-* a worker process (:mod:`.main`): every synchronous function, orchestrators and entities
-  included, runs in the worker's one thread pool and async ones on its loop, as the Python
-  worker runs them (worker ``dispatcher``: ``run_in_executor(self._sync_call_tp, ...)`` for
-  anything that is not a coroutine function; the SDK's orchestrator and entity handles are
-  plain functions).
+* a worker process (:mod:`.main`): synchronous functions run in the worker's one thread pool
+  and async ones on its loop, as the Python worker runs them (worker ``dispatcher``:
+  ``run_in_executor(self._sync_call_tp, ...)`` for anything that is not a coroutine function).
+  One deviation: an orchestrator episode or entity batch whose request is small (under
+  ``inline_limit`` bytes of JSON, a history of some fifty events) runs inline on the worker's
+  loop, as it does in process. The SDK's handles are plain functions that replay the history
+  and do no I/O (orchestrator code may not, by Durable's rules); the thread hop costs about
+  65 µs of CPU per call (measured, docs/benchmarks.md#worker-processes), a tenth of a short
+  episode's replay. Longer replays go to the pool, so that they never hold the worker's loop
+  for long.
 """
 
 from __future__ import annotations
@@ -33,12 +38,16 @@ class InProcessRunner:
     """A :class:`~.calls.FunctionRunner` over the app loaded in this process (see the module docstring).
 
     ``threads`` sizes the pool for synchronous functions; with ``sync_in_threads`` the
-    orchestrator and entity handles run there too instead of inline.
+    orchestrator and entity handles run there too when their request is ``inline_limit`` bytes
+    or more (inline otherwise).
     """
 
-    def __init__(self, registry: Registry, *, threads: int, sync_in_threads: bool = False) -> None:
+    def __init__(
+        self, registry: Registry, *, threads: int, sync_in_threads: bool = False, inline_limit: int = 16384
+    ) -> None:
         self.registry = registry
         self.sync_in_threads = sync_in_threads
+        self.inline_limit = inline_limit
         self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="function")
         # HTTP and trigger functions: the loop's default executor in process (as before workers
         # existed), the worker's one pool in a worker process.
@@ -58,7 +67,7 @@ class InProcessRunner:
         self._pool.shutdown(wait=True)
 
     async def _sync(self, fn: Callable[[Callable[[str], str], str], T], handle: Callable[[str], str], text: str) -> T:
-        if self.sync_in_threads:
+        if self.sync_in_threads and len(text) >= self.inline_limit:
             return await asyncio.get_running_loop().run_in_executor(self._pool, fn, handle, text)
         return fn(handle, text)
 
