@@ -60,6 +60,11 @@ async def worker_pids(http: aiohttp.ClientSession, base: str) -> dict[str, int]:
     return {w["name"]: w["pid"] for w in info["workerProcesses"] if w["state"] == "ready"}
 
 
+async def _two_ready(http: aiohttp.ClientSession, base: str) -> dict[str, int] | None:
+    pids = await worker_pids(http, base)
+    return pids if len(pids) == 2 else None
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -136,7 +141,9 @@ async def test_worker_and_host_sigkills_lose_no_instance_and_rerun_only_interrup
                 for iid in ids:
                     async with http.get(f"{base}{API}/instances/{iid}") as reply:
                         outputs[iid] = (await reply.json())["output"]
-                final_workers = await worker_pids(http, base)
+                final_workers = await wait_until(
+                    lambda base=base: _two_ready(http, base), timeout=60, what="both worker slots ready again"
+                )
                 assert await host.stop() == 0
         finally:
             for each in hosts:
