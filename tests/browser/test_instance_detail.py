@@ -50,6 +50,7 @@ async def test_timeline_of_an_escalated_approval_shows_its_steps_in_order(dashbo
     await expect(page.locator(".timeline-caption")).to_contain_text("virtual time")
     await expect(page.locator("#host-time")).to_contain_text("5 Jan 2026, 10:41")
     await expect(page.locator("#host-time")).to_contain_text("manual clock")
+    await expect(page.locator("#workers")).to_have_text("in process")  # run_host's default
 
     await expect(page.get_by_role("region", name="Output")).to_contain_text('"escalated": true')
     await expect(page.get_by_role("region", name="Custom status")).to_contain_text('"stage": "approved"')

@@ -71,6 +71,7 @@ async def test_works_without_the_local_info_endpoint(dashboard: Dashboard) -> No
     await page.route(re.compile(r".*/_dashboard/api/info$"), not_here)
     await dashboard.open("#/start")
     await expect(page.locator("#host-time")).to_contain_text("not reported by this host")
+    await expect(page.locator("#workers")).to_have_text("—")
     await expect(page.get_by_role("link", name="Approvals")).to_be_visible()
     name = page.get_by_role("textbox", name="Orchestrator")
     await expect(name).to_be_visible()  # free text instead of a picker
@@ -98,3 +99,25 @@ async def test_settings_send_the_function_key_header(dashboard: Dashboard) -> No
     assert seen and all(key == "my-secret" for key in seen)
     stored = await page.evaluate("localStorage.getItem('durable-dashboard.settings')")
     assert '"key":"my-secret"' in stored
+
+
+async def test_the_header_counts_the_worker_processes_and_names_them_on_hover(dashboard: Dashboard) -> None:
+    page = dashboard.page
+
+    async def two_workers(route: Route) -> None:
+        response = await route.fetch()
+        info = await response.json()
+        info["workers"] = 2
+        info["workerProcesses"] = [
+            {"name": "worker 1", "pid": 4711, "state": "ready", "invocations": 12, "running": 0, "starts": 1},
+            {"name": "worker 2", "pid": 4712, "state": "starting", "invocations": 3, "running": 0, "starts": 2},
+        ]
+        await route.fulfill(response=response, json=info)
+
+    await page.route(re.compile(r".*/_dashboard/api/info$"), two_workers)
+    await dashboard.open("#/instances")
+    workers = page.locator("#workers span")
+    await expect(workers).to_have_text("2 processes")
+    await expect(workers).to_have_attribute(
+        "title", "worker 1: pid 4711, ready, 12 invocations\nworker 2: pid 4712, starting, 3 invocations"
+    )
