@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..engine.dispatch.due import DueSource
-from ..errors import AppLoadError
-from ..services.bindings import OutputBindings, resolve_connection_string
+from ..errors import AppLoadError, BindingError
+from ..services.bindings import OutputBindings, connections
+from ..services.bindings.encoding import host_message_encoding
 from ..services.clock import Clock
 from ..services.loader import Registry, TriggeredFunction, TriggerKind
 from ..services.loader.settings import AppSettings, function_error
@@ -80,6 +81,12 @@ class TriggerListeners:
         options = options or TriggerOptions()
         settings = settings or AppSettings()
         extensions = registry.host.extensions
+        try:
+            # One QueuesOptions.MessageEncoding for the trigger and the output clients (stq
+            # QueueServiceClientProvider.CreateClientOptions): the app's outputs encode as its triggers decode.
+            bindings.message_encoding = host_message_encoding(extensions)
+        except ValueError as err:
+            raise AppLoadError(str(err)) from err
         self.listeners: list[Listener] = []
         self._queues: list[QueueListener] = []
         self._blobs: list[BlobListener] = []
@@ -113,7 +120,7 @@ class TriggerListeners:
                     queue = QueueListener(
                         function,
                         validate_queue_name(str(function.trigger.get("queueName") or "")),
-                        resolve_connection_string(connection),
+                        connections.connection_string(connection, settings),
                         queue_options(dict(extensions.get("queues") or {})),
                         runner,
                         max_polling_s=options.queue_max_polling_s,
@@ -128,7 +135,7 @@ class TriggerListeners:
                     blob = BlobListener(
                         function,
                         parse_blob_pattern(str(function.trigger.get("path") or "")),
-                        resolve_connection_string(connection),
+                        connections.connection_string(connection, settings),
                         store,
                         runner,
                         poison_threshold=threshold,
@@ -138,6 +145,8 @@ class TriggerListeners:
                     self.listeners.append(blob)
             except ValueError as err:
                 raise _refuse(function, str(err)) from err
+            except BindingError as err:  # the loader's check_connection normally reports these first
+                raise AppLoadError(f"Function '{function.name}': {err}") from err
         bindings.on_write.append(self._written)
 
     @property

@@ -10,8 +10,9 @@ Behaviour mirrored from the Functions storage extensions:
 
 * the connection setting is resolved by :mod:`.connections`;
 * the queue or table is created when missing;
-* queue messages are Base64-encoded (the Functions queue binding's default ``messageEncoding``),
-  one message per ``str``/``bytes`` value and one per item of a list;
+* queue messages are encoded as host.json ``extensions.queues.messageEncoding`` says (Base64 by
+  default; the text as is with ``none``), the same encoding as the app's queue triggers use
+  (:mod:`.encoding`); one message per ``str``/``bytes`` value and one per item of a list;
 * table values are JSON (``str``) or dicts, one entity or a list of them; ``PartitionKey`` and
   ``RowKey`` come from the entity or from the binding's ``partitionKey``/``rowKey``; entities are
   upserted (replace), as the Azure.Data.Tables-based extension does;
@@ -37,7 +38,6 @@ extensions' ``SharedQueueWatcher`` / ``IBlobWrittenWatcher`` fast path).
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import os
@@ -55,6 +55,7 @@ from ..invocation.expressions import resolve_expressions
 from ..loader import OutputBinding
 from . import storage
 from .connections import DEFAULT_CONNECTION_SETTING, resolve_connection_string
+from .encoding import MessageEncoding, encode_message
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def _short(err: Exception) -> str:
     return text[:300]
 
 
-def queue_messages(value: Any) -> list[str]:
-    """The Base64 message texts for an ``Out`` value, as the Functions queue binding writes them."""
+def queue_messages(value: Any, encoding: MessageEncoding = MessageEncoding.BASE64) -> list[str]:
+    """The message texts for an ``Out`` value, as the Functions queue binding writes them."""
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     messages = []
     for item in items:
@@ -88,8 +89,7 @@ def queue_messages(value: Any) -> list[str]:
                 f"a queue message must be str, bytes or func.QueueMessage (or a list of them), "
                 f"not {type(item).__name__}; serialize it first, e.g. json.dumps(value)"
             )
-        # Same bytes as azure.storage.queue.TextBase64EncodePolicy for text.
-        messages.append(base64.b64encode(bytes(item)).decode("ascii"))
+        messages.append(encode_message(bytes(item), encoding))
     return messages
 
 
@@ -145,9 +145,17 @@ class OutputBindings:
     """Prepares ``func.Out`` objects and writes their values after an invocation."""
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, *, retry_for_s: float = 30.0, retry_max_delay_s: float = 5.0
+        self,
+        environ: Mapping[str, str] | None = None,
+        *,
+        retry_for_s: float = 30.0,
+        retry_max_delay_s: float = 5.0,
+        message_encoding: MessageEncoding = MessageEncoding.BASE64,
     ) -> None:
         self._environ = environ if environ is not None else os.environ
+        #: host.json ``extensions.queues.messageEncoding`` of the app (``TriggerListeners`` sets it
+        #: from the app's host.json, as the extension's one ``QueuesOptions`` serves both sides)
+        self.message_encoding = message_encoding
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
         #: how long to keep retrying storage that cannot be reached (0: fail at once)
@@ -211,7 +219,7 @@ class OutputBindings:
                 logger.info("%s: wrote %d byte(s) to %s", context, len(data), path)
                 return connection_string, path
             if kind == "queue":
-                messages = queue_messages(value)
+                messages = queue_messages(value, self.message_encoding)
                 client = self._client(kind, connection_string, target)
                 self._ready(kind, connection_string, target, client)
                 for message in messages:

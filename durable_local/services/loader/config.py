@@ -75,15 +75,24 @@ def _override_running(path: Path, value: Any) -> bool:
 
 
 def read_local_settings(app_dir: Path) -> dict[str, str]:
-    """``local.settings.json`` ``Values`` as strings (empty without the file).
+    """``local.settings.json`` ``Values`` as strings, plus its ``ConnectionStrings`` (empty without the file).
 
-    A malformed file is an :class:`AppLoadError` naming it.
+    ``func start`` exports each connection string as the setting ``ConnectionStrings:<name>``
+    (core-tools ``StartHostAction.GetConfigurationSettings``; ``AppSettingsFile.GetConnectionStrings``
+    takes a string, or an object's ``ConnectionString``), where the storage extensions look first
+    (:mod:`.connections`). A malformed file is an :class:`AppLoadError` naming it.
     """
     path = app_dir / "local.settings.json"
     if not path.exists():
         return {}
     try:
-        values = json.loads(path.read_text(encoding="utf-8")).get("Values") or {}
-        return {str(key): str(value) for key, value in values.items()}
+        document = json.loads(path.read_text(encoding="utf-8"))
+        values = document.get("Values") or {}
+        settings = {str(key): str(value) for key, value in values.items()}
+        for name, entry in (document.get("ConnectionStrings") or {}).items():
+            value = entry.get("ConnectionString") if isinstance(entry, dict) else entry
+            if value is not None:
+                settings.setdefault(f"ConnectionStrings:{name}", str(value))
     except (OSError, ValueError, AttributeError) as err:
         raise AppLoadError(f"{path} is not valid JSON: {err}") from err
+    return settings

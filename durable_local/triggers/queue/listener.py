@@ -25,8 +25,6 @@ function runs (every 5 minutes on Azure).
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import logging
 from datetime import datetime
@@ -34,11 +32,12 @@ from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError, ServiceRequestError
 
+from ...services.bindings.encoding import decode_message, encode_message
 from ...services.invocation import Datum, decode_argument, json_properties
 from ...services.loader import TriggeredFunction
 from ..polling import RandomizedBackoff
 from ..runner import TriggerRunner
-from .options import MessageEncoding, QueueOptions, poison_queue_name
+from .options import QueueOptions, poison_queue_name
 
 logger = logging.getLogger("durable_local")
 
@@ -163,17 +162,10 @@ class QueueListener:
 
     # -- one message -------------------------------------------------------------------------
     def _decode(self, text: str) -> bytes | None:
-        if self.options.message_encoding is MessageEncoding.NONE:
-            return text.encode("utf-8")
-        try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return None
+        return decode_message(text, self.options.message_encoding)
 
     def _encode(self, body: bytes) -> str:
-        if self.options.message_encoding is MessageEncoding.NONE:
-            return body.decode("utf-8", errors="replace")
-        return base64.b64encode(body).decode("ascii")
+        return encode_message(body, self.options.message_encoding)
 
     async def _process(self, message: Any) -> None:
         body = self._decode(message.content or "")
