@@ -22,7 +22,7 @@ from ..errors import AppLoadError, BindingError
 from ..services.bindings import OutputBindings, connections
 from ..services.bindings.encoding import host_message_encoding
 from ..services.clock import Clock
-from ..services.loader import Registry, TriggeredFunction, TriggerKind
+from ..services.loader import NoticeLevel, Registry, StartupNotice, TriggeredFunction, TriggerKind
 from ..services.loader.settings import AppSettings, function_error
 from ..services.store import TriggerStateStore
 from .blob.listener import BlobListener
@@ -148,6 +148,30 @@ class TriggerListeners:
             except BindingError as err:  # the loader's check_connection normally reports these first
                 raise AppLoadError(f"Function '{function.name}': {err}") from err
         bindings.on_write.append(self._written)
+        #: start-up warnings about the listeners (also logged)
+        self.notices: list[StartupNotice] = self._clock_notices(clock)
+        for notice in self.notices:
+            logger.warning("%s", notice.message)
+
+    def _clock_notices(self, clock: Clock) -> list[StartupNotice]:
+        """A warning when an auto-skip clock drives timer triggers: they would run back to back.
+
+        The skipping clock jumps to the next due time whenever the host is idle, and a recurring
+        timer always has a next occurrence, so its invocations follow one another without end
+        (thousands a minute). Orchestration timers end; a schedule does not.
+        """
+        timers = [listener.function.name for listener in self.listeners if isinstance(listener, TimerListener)]
+        if not timers or not getattr(clock, "skips_when_idle", False):
+            return []
+        return [
+            StartupNotice(
+                NoticeLevel.WARNING,
+                f"The clock skips ahead when the host is idle (auto-skip) and the app has timer triggers "
+                f"({', '.join(sorted(timers))}): each idle moment jumps to the next occurrence, so they run back to "
+                "back without end. Use the system clock (the default) to run schedules in real time, or a manual "
+                "clock in tests (advance() fires each occurrence once).",
+            )
+        ]
 
     @property
     def sources(self) -> list[DueSource]:

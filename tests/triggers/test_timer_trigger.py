@@ -126,3 +126,19 @@ async def test_a_timer_argument_that_cannot_be_decoded_is_logged_and_the_schedul
             assert {t.function.name: t.invocations for t in timers} == {"daily_report": 2, "startup_probe": 1}
     assert "Function 'daily_report': the timer argument could not be decoded" in caplog.text
     assert "ValueError: not a TimerInfo" in caplog.text
+
+
+async def test_an_auto_skip_clock_with_timer_triggers_is_warned_about_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="durable_local"):
+        async with run_host(APP, clock=ManualClock(datetime(2026, 3, 1, tzinfo=UTC))):
+            pass
+        assert "auto-skip" not in caplog.text
+        async with run_host(APP, clock=AutoSkipClock(datetime(2026, 3, 1, tzinfo=UTC))):
+            pass
+    [line] = [r.getMessage() for r in caplog.records if "auto-skip" in r.getMessage()]
+    assert line.startswith(
+        "The clock skips ahead when the host is idle (auto-skip) and the app has timer triggers (daily_report, startup_probe)"
+    )
+    assert "run back to back without end" in line
