@@ -259,7 +259,7 @@ async def _storage_notices(registry: Registry) -> list[StartupNotice]:
         StartupNotice(
             NoticeLevel.WARNING,
             f"Storage for '{down.setting}' is not reachable at {down.endpoint}: start Azurite "
-            "(`make run` starts it with the host; or `npx azurite`). Output bindings retry while it comes up; "
+            "(e.g. `npx azurite`). Output bindings retry while it comes up; "
             "queue and blob triggers keep polling.",
         )
         for down in await unreachable_storage(_storage_settings(registry))

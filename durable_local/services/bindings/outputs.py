@@ -193,7 +193,7 @@ class OutputBindings:
                         raise BindingError(str(err)) from err
                     delay = min(self.retry_max_delay_s, 0.25 * 2**attempt, max(0.0, deadline - time.monotonic()))
                     attempt += 1
-                    logger.warning("%s; retrying in %.1fs (start Azurite, or use `make run`)", err, delay)
+                    logger.warning("%s; retrying in %.1fs (is the storage emulator running? start Azurite, e.g. `npx azurite`)", err, delay)
                     await asyncio.sleep(delay)
             for listener in list(self.on_write):
                 listener(binding.type, *written)

@@ -38,11 +38,40 @@ class HostConfig:
         return durable if isinstance(durable, dict) else {}
 
 
+#: The extension bundle Core Tools' templates and the host's default host.json name.
+_BUNDLE = '"extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"}'
+
+
+def missing_host_json(app_dir: Path) -> AppLoadError:
+    """The refusal of an app folder without host.json.
+
+    Core Tools looks for the project root by host.json or local.settings.json and stops with
+    "Unable to find project root. Expecting to find one of host.json, local.settings.json in
+    project root." when neither is there (core-tools ``ScriptHostHelpers.GetFunctionAppRootDirectory``,
+    from ``SecretsManager.AppSettingsFilePath``; it also searches the parent folders, the local host
+    only the app folder). With local.settings.json present, the host itself writes a default
+    host.json into a writable folder ("No host configuration file found. Creating a default
+    host.json file.", host ``HostJsonFileConfigurationSource.LoadHostConfig``); deployed, where the
+    package is read-only, it adds no extension bundle and the Durable triggers do not load. The
+    local host refuses both, so that what runs here runs on Azure (a deviation in the second case).
+    """
+    if not (app_dir / "local.settings.json").exists():
+        return AppLoadError(
+            "Unable to find project root. Expecting to find one of host.json, local.settings.json in project root. "
+            f"(No host.json in {app_dir}: point --app at the folder that holds host.json and function_app.py.)"
+        )
+    return AppLoadError(
+        f"No host.json in {app_dir}. func start would write a default one there, but deployed (a read-only "
+        "package) the Functions host runs without the extension bundle and the Durable triggers do not load. "
+        f'Add host.json, e.g. {{"version": "2.0", {_BUNDLE}}}.'
+    )
+
+
 def read_host_config(app_dir: Path) -> HostConfig:
-    """Parse host.json; a malformed file is an :class:`AppLoadError` naming it."""
+    """Parse host.json; a missing or malformed file is an :class:`AppLoadError` naming it."""
     path = app_dir / "host.json"
     if not path.exists():
-        return HostConfig()
+        raise missing_host_json(app_dir)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:

@@ -139,7 +139,7 @@ class QueueListener:
         except ServiceRequestError as err:
             if not self._unreachable_logged:
                 logger.warning(
-                    "Queue trigger '%s': storage for queue '%s' is not reachable (%s); start Azurite (or `make run`). "
+                    "Queue trigger '%s': storage for queue '%s' is not reachable (%s); start Azurite (e.g. `npx azurite`). "
                     "Polling goes on.",
                     self.function.name,
                     self.queue_name,
