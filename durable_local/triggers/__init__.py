@@ -79,6 +79,7 @@ class TriggerListeners:
         settings: AppSettings | None = None,
     ) -> None:
         options = options or TriggerOptions()
+        self._bindings = bindings
         settings = settings or AppSettings()
         extensions = registry.host.extensions
         try:
@@ -190,10 +191,15 @@ class TriggerListeners:
                     blob.notify()
 
     def start(self) -> None:
+        self._bindings.allow_retrying()
         for listener in self.listeners:
             listener.start()
             logger.info("Listening: %s (%s)", listener.function.name, listener.function.kind)
 
     async def stop(self) -> None:
+        """Stop the listeners; first end the output bindings' storage retries (shared with HTTP
+        functions and activities), so that the host stops promptly instead of waiting them out
+        (``open_host`` stops the listeners first)."""
+        self._bindings.stop_retrying()
         for listener in self.listeners:
             await listener.stop()

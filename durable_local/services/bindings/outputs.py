@@ -30,7 +30,9 @@ Storage that cannot be reached at all (connection refused: Azurite still startin
 with back-off for ``retry_for_s`` seconds before the invocation fails, instead of failing the
 first call of a host started before Azurite — but only until that storage has answered once:
 an outage after that fails the invocation in seconds, leaving retries to the app (a Durable
-retry policy), as a storage client's own short retries do on Azure. Every successful write is reported to the
+retry policy), as a storage client's own short retries do on Azure. :meth:`OutputBindings.stop_retrying`
+(called when the host stops) ends every such wait at once with a :class:`BindingError`, so Ctrl+C
+does not wait out the retry window. Every successful write is reported to the
 ``on_write`` callbacks, so the host's own queue and blob listeners look at once (the storage
 extensions' ``SharedQueueWatcher`` / ``IBlobWrittenWatcher`` fast path).
 """
@@ -165,6 +167,33 @@ class OutputBindings:
         self._reached: set[str] = set()
         #: called on the event loop after each successful write
         self.on_write: list[WriteListener] = []
+        #: set by stop_retrying (host shutdown); waits in the retry loop end at once
+        self._stopping = False
+        self._waiters: set[asyncio.Future[bool]] = set()
+
+    def stop_retrying(self) -> None:
+        """The host is stopping: end every storage retry wait now (the write fails), retry no more."""
+        self._stopping = True
+        for waiter in list(self._waiters):
+            _resolve(waiter, False)
+
+    def allow_retrying(self) -> None:
+        """A host (re)starts with these bindings: retry storage that comes up again."""
+        self._stopping = False
+
+    async def _pause(self, delay: float) -> bool:
+        """Sleep ``delay`` seconds; False (at once) when :meth:`stop_retrying` is or was called."""
+        if self._stopping:
+            return False
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiters.add(waiter)
+        timer = loop.call_later(delay, _resolve, waiter, True)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._waiters.discard(waiter)
 
     async def flush(
         self,
@@ -193,8 +222,11 @@ class OutputBindings:
                         raise BindingError(str(err)) from err
                     delay = min(self.retry_max_delay_s, 0.25 * 2**attempt, max(0.0, deadline - time.monotonic()))
                     attempt += 1
+                    if self._stopping:
+                        raise BindingError(f"{err} (not retried: the host is stopping)") from err
                     logger.warning("%s; retrying in %.1fs (is the storage emulator running? start Azurite, e.g. `npx azurite`)", err, delay)
-                    await asyncio.sleep(delay)
+                    if not await self._pause(delay):
+                        raise BindingError(f"{err} (not retried: the host is stopping)") from err
             for listener in list(self.on_write):
                 listener(binding.type, *written)
 
@@ -272,6 +304,11 @@ class OutputBindings:
             pass
         with self._lock:
             self._clients[key] = client
+
+
+def _resolve(waiter: asyncio.Future[bool], value: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(value)
 
 
 def _make_queue_client(connection_string: str, queue: str) -> Any:
