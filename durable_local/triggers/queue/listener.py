@@ -1,8 +1,11 @@
 """The queue listener (stc ``QueueListener`` + ``QueueProcessor``) on Azure Storage queues / Azurite.
 
 Each poll receives up to ``batchSize`` messages (invisible for 10 minutes meanwhile) and runs
-them concurrently; an empty poll, a missing queue (the trigger does not create it) or
-unreachable storage backs off up to ``maxPollingInterval`` (:mod:`..polling`). Per message:
+them concurrently; the next poll comes as soon as no more than ``newBatchThreshold`` messages are
+still running (stc ``QueueListener.WaitForNewBatchThreshold``: ``while (_processing.Count >
+_newBatchThreshold) await Task.WhenAny(_processing)``), so at most ``batchSize +
+newBatchThreshold`` run at once. An empty poll, a missing queue (the trigger does not create it)
+or unreachable storage backs off up to ``maxPollingInterval`` (:mod:`..polling`). Per message:
 
 * ``messageEncoding`` ``base64`` (default) decodes the text; a message that is not valid Base64
   goes to the poison queue as is, with the extension's warning, without running the function
@@ -72,7 +75,8 @@ class QueueListener:
         self._backoff = RandomizedBackoff(maximum)
         self._wake = asyncio.Event()
         self._stopping = False
-        self._running = 0
+        #: messages being processed (their functions running)
+        self._processing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._unreachable_logged = False
         self._client: Any = None
@@ -84,7 +88,7 @@ class QueueListener:
 
     @property
     def busy(self) -> bool:
-        return self._running > 0
+        return bool(self._processing)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -104,6 +108,8 @@ class QueueListener:
         self._wake.set()
         if self._task is not None:
             await self._task
+        if self._processing:  # messages received before the stop finish
+            await asyncio.gather(*self._processing, return_exceptions=True)
 
     def notify(self) -> None:
         """A message was just written to this queue by the host: poll now."""
@@ -116,6 +122,7 @@ class QueueListener:
             found = await self._poll()
             delay = self._backoff.next_delay(found)
             if found:
+                await self._wait_for_new_batch_threshold()
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
@@ -153,12 +160,24 @@ class QueueListener:
         self._unreachable_logged = False
         if not messages:
             return False
-        self._running += len(messages)
-        try:
-            await asyncio.gather(*(self._process(message) for message in messages))
-        finally:
-            self._running -= len(messages)
+        loop = asyncio.get_running_loop()
+        for message in messages:
+            task = loop.create_task(self._process(message), name=f"queue {self.function.name} {message.id}")
+            self._processing.add(task)
+            task.add_done_callback(self._processed)
         return True
+
+    def _processed(self, task: asyncio.Task[None]) -> None:
+        self._processing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error(
+                "Queue trigger '%s': processing a message failed", self.function.name, exc_info=task.exception()
+            )
+
+    async def _wait_for_new_batch_threshold(self) -> None:
+        """Until no more than ``newBatchThreshold`` messages are still being processed."""
+        while len(self._processing) > self.options.new_batch_threshold:
+            await asyncio.wait(set(self._processing), return_when=asyncio.FIRST_COMPLETED)
 
     # -- one message -------------------------------------------------------------------------
     def _decode(self, text: str) -> bytes | None:
