@@ -43,7 +43,7 @@ help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST))
 
 # The venv is rebuilt when a requirements file or the durable-local metadata (pyproject.toml) changes.
-# requirements-dev.txt installs the local host editable (`-e .`), as a user installs it into their app's
+# requirements-dev.txt installs the local host editable with its pytest extra (`-e .[pytest]`), as a user installs it into their app's
 # venv: `make run` and the tests use its `durable-local` command and pytest plugin.
 # wildcard: a missing file is pip's error to report.
 $(VENV_STAMP): $(wildcard requirements*.txt) pyproject.toml

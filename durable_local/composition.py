@@ -28,6 +28,7 @@ from .frontends.http import create_app
 from .frontends.http.client_binding import client_binding_json
 from .host import DurableHost
 from .services.bindings import OutputBindings
+from .services.bindings.encoding import host_message_encoding
 from .services.bindings.reachability import unreachable_storage
 from .services.clock import Clock, SystemClock
 from .services.invocation import InputReader
@@ -103,7 +104,9 @@ def create_host(
         options = replace(options, http_timeout_s=http_timeout_s)
     if runner is None:
         runner = InProcessRunner(registry, threads=limit)
-    dispatcher = Dispatcher(store, registry, clock, bindings if bindings is not None else OutputBindings(), options, runner)
+    if bindings is None:
+        bindings = OutputBindings(message_encoding=host_message_encoding(registry.host.extensions))
+    dispatcher = Dispatcher(store, registry, clock, bindings, options, runner)
     return DurableHost(
         registry,
         store,
@@ -172,7 +175,7 @@ async def open_host(
             store.close()
             raise
         try:
-            bindings = bindings or OutputBindings()
+            bindings = bindings or OutputBindings(message_encoding=host_message_encoding(registry.host.extensions))
             durable_host = create_host(
                 registry,
                 store=store,
@@ -203,7 +206,7 @@ async def open_host(
                 options=trigger_options,
             )
             durable_host.dispatcher.due_sources.extend(triggers.sources)
-            durable_host.notices = list(registry.notices) + await _storage_notices(registry)
+            durable_host.notices = list(registry.notices) + triggers.notices + await _storage_notices(registry)
             app = create_app(durable_host, bindings=bindings, invoker=runner)
             setup_dashboard(app, durable_host)
             web_runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -259,7 +262,7 @@ async def _storage_notices(registry: Registry) -> list[StartupNotice]:
         StartupNotice(
             NoticeLevel.WARNING,
             f"Storage for '{down.setting}' is not reachable at {down.endpoint}: start Azurite "
-            "(`make run` starts it with the host; or `npx azurite`). Output bindings retry while it comes up; "
+            "(e.g. `npx azurite`). Output bindings retry while it comes up; "
             "queue and blob triggers keep polling.",
         )
         for down in await unreachable_storage(_storage_settings(registry))

@@ -16,7 +16,9 @@ defaults take the first setting found:
 
 =====================  ======================================================================
 ``durable_app_dir``    marker ``app=``; ini ``durable_local_app``; the rootdir or else the
-                       current directory, whichever holds ``function_app.py``
+                       current directory, whichever holds an app: ``host.json`` or the script
+                       ``PYTHON_SCRIPT_FILE_NAME`` names (``function_app.py`` by default; the
+                       environment, then the folder's local.settings.json)
 ``durable_clock``      marker ``clock=`` (``"manual"`` or ``"auto-skip"``) and ``start=``
                        (aware datetime); ini ``durable_local_clock``; ``manual``
 ``durable_state``      marker ``state=``; ini ``durable_local_state``; ``":memory:"``
@@ -37,6 +39,9 @@ mode and fail under pytest 9.
 
 pytest imports this module at every start in an environment where durable-local is installed,
 so it imports only pytest and pytest-asyncio; the host is imported when a test first needs it.
+pytest and pytest-asyncio come with the ``pytest`` extra (``pip install "durable-local[pytest]"``).
+Without pytest-asyncio the plugin still loads, so that pytest runs that do not use it are not
+broken by it, and ``durable_host`` fails each test that asks for it with what to install.
 """
 
 from __future__ import annotations
@@ -48,7 +53,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import pytest_asyncio
+
+try:
+    import pytest_asyncio
+
+    HAS_PYTEST_ASYNCIO = True
+except ImportError:  # durable-local installed without its [pytest] extra
+    HAS_PYTEST_ASYNCIO = False
 
 if TYPE_CHECKING:
     from .services.clock import Clock
@@ -59,7 +70,12 @@ CLOCK_NAMES = ("manual", "auto-skip")
 #: Marker keywords handed to ``run_host`` unchanged.
 _PASSED_THROUGH = frozenset({"timer_settings", "hub_name", "function_keys", "max_activities", "workers"})
 _MARKER_KEYWORDS = frozenset({"app", "clock", "start", "state"}) | _PASSED_THROUGH
-_APP_SCRIPT = "function_app.py"
+_HOST_JSON = "host.json"
+#: why ``durable_host`` cannot run when pytest-asyncio is missing
+NO_PYTEST_ASYNCIO = (
+    "durable_local: the durable_host fixture needs pytest-asyncio, which is not installed in this environment. "
+    'Install durable-local with its pytest extra: pip install "durable-local[pytest]" (or: pip install "pytest-asyncio>=1.0").'
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -122,24 +138,38 @@ def _resolve(config: pytest.Config, value: str | os.PathLike[str]) -> Path:
     return (path if path.is_absolute() else _config_dir(config) / path).resolve()
 
 
+def _holds_app(folder: Path) -> bool:
+    """Does ``folder`` look like a Functions app: host.json, or the script the worker would load?"""
+    if (folder / _HOST_JSON).is_file():
+        return True
+    from .errors import AppLoadError
+    from .services.loader.checks import script_name
+    from .services.loader.config import read_local_settings
+
+    try:
+        return (folder / script_name(os.environ, read_local_settings(folder))).is_file()
+    except AppLoadError:  # a malformed local.settings.json or script name: load_app will say so
+        return True
+
+
 @pytest.fixture
 def durable_app_dir(request: pytest.FixtureRequest) -> Path:
-    """The app folder ``durable_host`` runs (see the module docstring for the order)."""
+    """The app folder ``durable_host`` runs (see the module docstring for the order).
+
+    A folder set explicitly is used as given: what is missing there is for ``load_app`` to report.
+    """
     config = request.config
     chosen = _marker_kwargs(request).get("app") or config.getini("durable_local_app")
     if chosen:
-        app_dir = _resolve(config, chosen)
-        if not (app_dir / _APP_SCRIPT).is_file():
-            pytest.fail(f"durable_local: no {_APP_SCRIPT} in {app_dir} (the app folder set for this test)", pytrace=False)
-        return app_dir
+        return _resolve(config, chosen)
     candidates = [config.rootpath, Path.cwd()]
     for candidate in candidates:
-        if (candidate / _APP_SCRIPT).is_file():
+        if _holds_app(candidate):
             return candidate
     pytest.fail(
-        f"durable_local: no {_APP_SCRIPT} in the rootdir ({candidates[0]}) or the current directory "
-        f"({candidates[1]}). Run pytest from your app's folder, or set the app folder: "
-        "`durable_local_app = path/to/app` in your pytest configuration, "
+        f"durable_local: no Functions app (host.json, function_app.py or the PYTHON_SCRIPT_FILE_NAME script) in the "
+        f"rootdir ({candidates[0]}) or the current directory ({candidates[1]}). Run pytest from your app's folder, "
+        "or set the app folder: `durable_local_app = path/to/app` in your pytest configuration, "
         f"@pytest.mark.{MARKER}(app=...), or a `durable_app_dir` fixture.",
         pytrace=False,
     )
@@ -169,8 +199,7 @@ def durable_state(request: pytest.FixtureRequest) -> str | Path:
     return _resolve(request.config, chosen)
 
 
-@pytest_asyncio.fixture
-async def durable_host(
+async def _durable_host(
     request: pytest.FixtureRequest, durable_app_dir: Path, durable_clock: Clock, durable_state: str | Path
 ) -> AsyncIterator[TestHost]:
     """The app in ``durable_app_dir`` running on the local host for this test (a TestHost)."""
@@ -184,3 +213,13 @@ async def durable_host(
             yield host
     except AppLoadError as err:  # raised before the test runs: say so without the plugin's traceback
         pytest.fail(f"durable_local: the app in {durable_app_dir} does not load: {err}", pytrace=False)
+
+
+if HAS_PYTEST_ASYNCIO:
+    durable_host = pytest_asyncio.fixture(_durable_host, name="durable_host")
+else:
+
+    @pytest.fixture(name="durable_host")
+    def _durable_host_needs_pytest_asyncio() -> None:
+        """Stands in for ``durable_host`` when pytest-asyncio is missing: says what to install."""
+        pytest.fail(NO_PYTEST_ASYNCIO, pytrace=False)

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..engine.dispatch.due import DueSource
-from ..errors import AppLoadError
-from ..services.bindings import OutputBindings, resolve_connection_string
+from ..errors import AppLoadError, BindingError
+from ..services.bindings import OutputBindings, connections
+from ..services.bindings.encoding import host_message_encoding
 from ..services.clock import Clock
-from ..services.loader import Registry, TriggeredFunction, TriggerKind
+from ..services.loader import NoticeLevel, Registry, StartupNotice, TriggeredFunction, TriggerKind
 from ..services.loader.settings import AppSettings, function_error
 from ..services.store import TriggerStateStore
 from .blob.listener import BlobListener
@@ -78,8 +79,15 @@ class TriggerListeners:
         settings: AppSettings | None = None,
     ) -> None:
         options = options or TriggerOptions()
+        self._bindings = bindings
         settings = settings or AppSettings()
         extensions = registry.host.extensions
+        try:
+            # One QueuesOptions.MessageEncoding for the trigger and the output clients (stq
+            # QueueServiceClientProvider.CreateClientOptions): the app's outputs encode as its triggers decode.
+            bindings.message_encoding = host_message_encoding(extensions)
+        except ValueError as err:
+            raise AppLoadError(str(err)) from err
         self.listeners: list[Listener] = []
         self._queues: list[QueueListener] = []
         self._blobs: list[BlobListener] = []
@@ -113,7 +121,7 @@ class TriggerListeners:
                     queue = QueueListener(
                         function,
                         validate_queue_name(str(function.trigger.get("queueName") or "")),
-                        resolve_connection_string(connection),
+                        connections.connection_string(connection, settings),
                         queue_options(dict(extensions.get("queues") or {})),
                         runner,
                         max_polling_s=options.queue_max_polling_s,
@@ -128,7 +136,7 @@ class TriggerListeners:
                     blob = BlobListener(
                         function,
                         parse_blob_pattern(str(function.trigger.get("path") or "")),
-                        resolve_connection_string(connection),
+                        connections.connection_string(connection, settings),
                         store,
                         runner,
                         poison_threshold=threshold,
@@ -138,7 +146,33 @@ class TriggerListeners:
                     self.listeners.append(blob)
             except ValueError as err:
                 raise _refuse(function, str(err)) from err
+            except BindingError as err:  # the loader's check_connection normally reports these first
+                raise AppLoadError(f"Function '{function.name}': {err}") from err
         bindings.on_write.append(self._written)
+        #: start-up warnings about the listeners (also logged)
+        self.notices: list[StartupNotice] = self._clock_notices(clock)
+        for notice in self.notices:
+            logger.warning("%s", notice.message)
+
+    def _clock_notices(self, clock: Clock) -> list[StartupNotice]:
+        """A warning when an auto-skip clock drives timer triggers: they would run back to back.
+
+        The skipping clock jumps to the next due time whenever the host is idle, and a recurring
+        timer always has a next occurrence, so its invocations follow one another without end
+        (thousands a minute). Orchestration timers end; a schedule does not.
+        """
+        timers = [listener.function.name for listener in self.listeners if isinstance(listener, TimerListener)]
+        if not timers or not getattr(clock, "skips_when_idle", False):
+            return []
+        return [
+            StartupNotice(
+                NoticeLevel.WARNING,
+                f"The clock skips ahead when the host is idle (auto-skip) and the app has timer triggers "
+                f"({', '.join(sorted(timers))}): each idle moment jumps to the next occurrence, so they run back to "
+                "back without end. Use the system clock (the default) to run schedules in real time, or a manual "
+                "clock in tests (advance() fires each occurrence once).",
+            )
+        ]
 
     @property
     def sources(self) -> list[DueSource]:
@@ -157,10 +191,15 @@ class TriggerListeners:
                     blob.notify()
 
     def start(self) -> None:
+        self._bindings.allow_retrying()
         for listener in self.listeners:
             listener.start()
             logger.info("Listening: %s (%s)", listener.function.name, listener.function.kind)
 
     async def stop(self) -> None:
+        """Stop the listeners; first end the output bindings' storage retries (shared with HTTP
+        functions and activities), so that the host stops promptly instead of waiting them out
+        (``open_host`` stops the listeners first)."""
+        self._bindings.stop_retrying()
         for listener in self.listeners:
             await listener.stop()

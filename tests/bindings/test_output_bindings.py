@@ -129,3 +129,53 @@ async def test_table_output_upserts_entities_in_azurite(azurite):
     client = TableClient.from_connection_string(azurite, table_name=table)
     rows = {e["RowKey"]: e["state"] for e in client.list_entities()}
     assert rows == {"r1": "approved", "r2": "new"}
+
+
+async def test_stopping_the_host_ends_a_storage_retry_at_once_with_a_binding_error(caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+    import logging
+
+    from tests.faults.conditions import wait_until
+
+    binding = queue_binding("outbox", connection="Down")
+    bindings = OutputBindings(environ={"Down": closed_port_connection_string()}, retry_for_s=300, retry_max_delay_s=60)
+    with caplog.at_level(logging.WARNING, logger="durable_local.services.bindings.outputs"):
+        write = asyncio.create_task(bindings.flush((binding,), {"msg": "x"}))
+        await wait_until(lambda: "retrying in" in caplog.text, timeout=15, what="the first failed attempt")
+        bindings.stop_retrying()
+        with pytest.raises(BindingError, match=r"could not write to .*\(not retried: the host is stopping\)$"):
+            await asyncio.wait_for(write, timeout=10)  # a hang guard: the retry window is 300 s
+        # later writes are not retried either, until a host starts with these bindings again
+        with pytest.raises(BindingError, match="not retried: the host is stopping"):
+            await asyncio.wait_for(bindings.flush((binding,), {"msg": "y"}), timeout=10)
+
+
+async def test_an_http_function_waiting_for_storage_does_not_hold_up_the_hosts_shutdown(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+    import logging
+
+    import aiohttp
+
+    from durable_local.testing import run_host
+    from tests.faults.conditions import wait_until
+    from tests.triggers.test_startup_checks import write_app
+
+    monkeypatch.setenv("DownStorage", closed_port_connection_string())
+    app = write_app(tmp_path, """
+        @app.route(route="send")
+        @app.queue_output(arg_name="msg", queue_name="outbox", connection="DownStorage")
+        def send(req: func.HttpRequest, msg: func.Out[str]) -> func.HttpResponse:
+            msg.set("hello")
+            return func.HttpResponse("sent")
+        """)
+    bindings = OutputBindings(retry_for_s=300, retry_max_delay_s=60)
+    with caplog.at_level(logging.WARNING):
+        async with aiohttp.ClientSession() as session:
+            async with run_host(app, bindings=bindings) as host:
+                request = asyncio.create_task(session.get(host.url("/api/send")))
+                await wait_until(lambda: "retrying in" in caplog.text, timeout=15, what="the write to wait for storage")
+            response = await asyncio.wait_for(request, timeout=10)  # answered while the host stopped
+            assert response.status == 500
+    assert "not retried: the host is stopping" in caplog.text

@@ -121,3 +121,5 @@ async def test_the_header_counts_the_worker_processes_and_names_them_on_hover(da
     await expect(workers).to_have_attribute(
         "title", "worker 1: pid 4711, ready, 12 invocations\nworker 2: pid 4712, starting, 3 invocations"
     )
+    # The page keeps polling the info: no handler may outlive the test (and the page's context).
+    await page.unroute_all(behavior="ignoreErrors")

@@ -135,6 +135,28 @@ def test_a_malformed_host_json_is_reported_with_its_path(tmp_path: Path) -> None
         load_app(app_dir)
 
 
+@pytest.mark.parametrize(
+    ("host_json", "message"),
+    [
+        ('{"logging": {}}', "The host.json file is missing the required 'version' property. See https://aka.ms/functions-hostjson"),
+        ('{"version": "4.0"}', "'4.0' is an invalid value for host.json 'version' property. We recommend you set the 'version' property to '2.0'. See"),
+        ('{"version": "3.0"}', "This does not correspond to the function runtime version, only to the schema version of the host.json file."),
+    ],
+)
+def test_a_host_json_without_version_2_is_refused_in_the_hosts_words(tmp_path: Path, host_json: str, message: str) -> None:
+    app_dir = _app(tmp_path, "", host_json=host_json)
+    with pytest.raises(AppLoadError) as caught:
+        load_app(app_dir)
+    assert message in str(caught.value)
+
+
+def test_an_empty_host_json_is_taken_as_version_2(tmp_path: Path) -> None:
+    # host HostJsonFileConfigurationSource: an empty configuration is replaced by {"version": "2.0"}.
+    app_dir = _app(tmp_path, "import azure.durable_functions as df\napp = df.DFApp()\n", host_json="{}")
+    with load_app(app_dir) as registry:
+        assert registry.host.route_prefix == "api"
+
+
 def test_an_import_error_in_the_app_names_the_script(tmp_path: Path) -> None:
     app_dir = _app(tmp_path, "import a_module_that_does_not_exist\n")
     with pytest.raises(AppLoadError, match=r"Importing .*function_app\.py failed: ModuleNotFoundError"):

@@ -1,7 +1,9 @@
 """durable-local installed as a user installs it: a fresh virtual environment, ``pip install <repo>``.
 
 The slow packaging test (marker ``packaging``; it runs in ``make test``). One new venv for the
-module gets the tool from this repository's path plus the sample app's requirements.txt, through
+module gets the tool, with its ``pytest`` extra, from a copy of this repository's distribution
+files (pyproject.toml and durable_local/, so the build leaves nothing in the working tree) plus
+the sample app's requirements.txt, through
 pip's ordinary configuration (its indexes, find-links and cache, so wheels already fetched for
 .venv are reused). Then, from a copy of the sample app's folder: ``durable-local start`` serves it
 and an orchestration started over HTTP completes; the app's own test file passes with nothing
@@ -46,18 +48,26 @@ def run(*command: str | Path, cwd: Path, timeout: float = 120) -> str:
     return done.stdout
 
 
+def distribution_copy(target: Path) -> Path:
+    """What the build reads (pyproject.toml, durable_local/), copied to ``target``: setuptools writes
+    build/ and *.egg-info next to the project, and would copy a stale build/lib into the wheel."""
+    target.mkdir(parents=True)
+    shutil.copy2(REPO / "pyproject.toml", target / "pyproject.toml")
+    shutil.copytree(REPO / "durable_local", target / "durable_local", ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new venv with durable-local (from the repository path) and the sample app's requirements."""
-    root = tmp_path_factory.mktemp("fresh") / "venv"
-    run(sys.executable, "-m", "venv", root, cwd=root.parent)
-    # pip builds a local project in its own folder; setuptools would copy a stale build/lib (files
-    # since deleted from durable_local/) into the wheel, so the build starts from nothing.
-    shutil.rmtree(REPO / "build", ignore_errors=True)
+    """A new venv with durable-local[pytest] (built from a copy of the repository) and the sample app's requirements."""
+    work = tmp_path_factory.mktemp("fresh")
+    root = work / "venv"
+    run(sys.executable, "-m", "venv", root, cwd=work)
+    source = distribution_copy(work / "durable-local")
     run(
         root / "bin" / "python", "-m", "pip", "install", "--disable-pip-version-check",
-        REPO, "-r", SAMPLE_APP / "requirements.txt",
-        cwd=root.parent, timeout=780,
+        f"{source}[pytest]", "-r", SAMPLE_APP / "requirements.txt",
+        cwd=work, timeout=780,
     )
     return root
 
@@ -139,6 +149,7 @@ def test_the_install_has_the_command_the_package_data_and_only_the_host(venv: Pa
         "  'data': [str(p) for p in ('frontends/dashboard/static/index.html', 'frontends/dashboard/static/views/list.js',"
         " 'services/store/schema.sql', 'py.typed') if files.joinpath(p).is_file()],\n"
         "  'tops': sorted({f.parts[0] for f in importlib.metadata.files('durable-local')}),\n"
+        "  'requires': importlib.metadata.requires('durable-local'),\n"
         "}))\n"
     )
     found = json.loads(run(venv / "bin" / "python", "-c", probe, cwd=tmp_path))
@@ -147,6 +158,10 @@ def test_the_install_has_the_command_the_package_data_and_only_the_host(venv: Pa
     assert len(found["data"]) == 4, found
     # Only the host: not the approval app, its tests or anything else at the repository root.
     assert found["tops"] == ["..", "durable_local", "durable_local-0.1.0.dist-info"], found  # "..": bin/durable-local
+    # pytest comes only with the extra; azure-core, imported directly, is declared
+    pytest_requirements = [r for r in found["requires"] if r.startswith(("pytest", "pytest-asyncio"))]
+    assert pytest_requirements and all('extra == "pytest"' in r for r in pytest_requirements), found["requires"]
+    assert any(r.startswith("azure-core") for r in found["requires"]), found["requires"]
 
 
 def test_durable_local_start_serves_the_app_from_its_folder(venv: Path, sample_app: Path, serving: ServingHost) -> None:

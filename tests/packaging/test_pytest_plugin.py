@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import durable_local.pytest_plugin
-from tests.packaging.pytest_runs import child_environment, run_pytest
+from tests.packaging.pytest_runs import run_pytest, this_interpreter_environment
 from tests.packaging.sample import SAMPLE_TESTS
 
 TEN_DAYS_UNMARKED = '''
@@ -45,7 +45,7 @@ def test_importing_the_plugin_imports_neither_the_host_nor_the_sdks() -> None:
         "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe], env=child_environment(), capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe], env=this_interpreter_environment(), capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
 
@@ -154,7 +154,37 @@ def test_marker_and_fixture_overrides_choose_the_app_and_clock(sample_app: Path,
     }, run.explain()
     assert "clock must be one of manual, auto-skip, got 'system'" in run.output
     assert "does not know colck" in run.output
-    assert f"no function_app.py in the rootdir ({suite})" in run.output
+    assert f"no Functions app (host.json, function_app.py or the PYTHON_SCRIPT_FILE_NAME script) in the rootdir ({suite})" in run.output
+
+
+def test_an_app_whose_script_is_named_by_python_script_file_name_runs_in_the_fixture(sample_app: Path) -> None:
+    (sample_app / "function_app.py").rename(sample_app / "main.py")
+    write(sample_app, "local.settings.json", '''
+        {"IsEncrypted": false, "Values": {"FUNCTIONS_WORKER_RUNTIME": "python", "PYTHON_SCRIPT_FILE_NAME": "main.py"}}
+    ''')
+
+    run = run_pytest(sys.executable, sample_app)
+
+    assert run.exit_code == 0, run.explain()
+    assert run.outcomes == dict.fromkeys(SAMPLE_TESTS, "passed"), run.explain()
+
+
+def test_an_app_folder_set_explicitly_is_checked_by_the_loader(sample_app: Path, tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    (sample_app / "function_app.py").rename(sample_app / "main.py")  # and no PYTHON_SCRIPT_FILE_NAME
+    write(suite, "test_missing_script.py", '''
+        import pytest
+
+
+        @pytest.mark.durable_local(app="../sample_app")
+        async def test_an_app_without_its_script(durable_host):
+            pass
+    ''')
+
+    run = run_pytest(sys.executable, suite, "-o", "asyncio_mode=auto")
+
+    assert run.outcomes == {"test_an_app_without_its_script": "error"}, run.explain()
+    assert f"durable_local: the app in {sample_app} does not load: Did not find either 'function_app.py' (V2)" in run.output
 
 
 def test_ini_options_choose_the_app_clock_and_a_state_file_that_outlives_the_host(
@@ -223,3 +253,21 @@ def test_the_marker_runs_the_app_in_worker_processes_and_the_default_in_the_test
         "test_in_one_worker_process": "passed",
         "test_in_this_process_by_default": "passed",
     }, run.explain()
+
+
+def test_without_pytest_asyncio_the_plugin_loads_and_the_fixture_says_what_to_install(tmp_path: Path) -> None:
+    shadow = tmp_path / "shadow"  # an environment where pytest-asyncio cannot be imported
+    write(shadow / "pytest_asyncio", "__init__.py", 'raise ImportError("No module named \'pytest_asyncio\'")\n')
+    suite = tmp_path / "suite"
+    write(suite, "test_uses.py", '''
+        def test_unrelated():
+            assert True
+
+
+        def test_asks_for_the_host(durable_host):
+            pass
+    ''')
+    run = run_pytest(sys.executable, suite, "-p", "no:asyncio", extra_env={"PYTHONPATH": str(shadow)})
+
+    assert run.outcomes == {"test_unrelated": "passed", "test_asks_for_the_host": "error"}, run.explain()
+    assert durable_local.pytest_plugin.NO_PYTEST_ASYNCIO in run.output, run.explain()

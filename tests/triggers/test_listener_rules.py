@@ -71,10 +71,19 @@ def test_blob_patterns_capture_parameters_greedily_and_across_folders() -> None:
     assert parse_blob_pattern("in/{{raw}}/{name}").match("in", "{raw}/x") == {"name": "x"}
 
 
+def test_a_blob_path_naming_only_a_container_matches_every_blob_in_it() -> None:
+    pattern = parse_blob_pattern("uploads")
+    assert pattern.container == "uploads" and pattern.parameters == ()
+    assert pattern.match("uploads", "report.txt") == {}
+    assert pattern.match("uploads", "deep/folder/file.bin") == {}
+    assert pattern.match("other", "report.txt") is None
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("uploads", "Invalid blob trigger path 'uploads'. Paths must be in the format 'container/blob'."),
+        ("uploads/", "Invalid blob trigger path 'uploads/'. Paths must be in the format 'container/blob'."),
+        ("/report.txt", "Invalid blob trigger path '/report.txt'. Paths must be in the format 'container/blob'."),
         ("{kind}/x", "Invalid blob trigger path '{kind}/x'. Container paths cannot contain {resolve} tokens."),
         ("in/{a.b}", "Capture expressions can't include dot operators"),
     ],

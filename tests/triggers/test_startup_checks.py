@@ -187,6 +187,9 @@ def test_an_unset_hub_name_setting_is_refused_with_the_setting_named(tmp_path: P
         load_app(app)
     assert "'%TASKHUB_NAME%' does not resolve to a value." in str(caught.value)
     assert "Task hub name '%TASKHUB_NAME%' should contain only alphanumeric characters" in str(caught.value)
+    assert "Add TASKHUB_NAME to local.settings.json Values" in str(caught.value)
+    assert "the Azure Storage provider rejects: the host does not start." in str(caught.value)
+    assert "disable this function" not in str(caught.value)  # a hub name belongs to no function
 
 
 async def test_another_storage_provider_is_accepted_with_a_one_line_notice(tmp_path: Path) -> None:
@@ -242,7 +245,8 @@ async def test_unreachable_storage_is_a_start_up_warning_with_the_fix(tmp_path: 
         [warning] = host.host.notices
     assert warning.level == "warning"
     assert warning.message.startswith("Storage for 'OutboxStorage' is not reachable at http://127.0.0.1:")
-    assert "start Azurite (`make run` starts it with the host; or `npx azurite`)" in warning.message
+    assert "start Azurite (e.g. `npx azurite`)" in warning.message
+    assert "make run" not in warning.message  # any app's host, not this repository's Makefile
 
 
 def _free_port() -> int:
@@ -296,3 +300,42 @@ async def test_output_bindings_retry_while_storage_comes_up(azurite: str, caplog
             await server.wait_closed()
     messages = QueueClient.from_connection_string(azurite, queue).receive_messages()
     assert [m.content for m in messages] == ["d3JpdHRlbiBvbmNlIHN0b3JhZ2Ugd2FzIHVw"]  # base64 of the text
+
+
+def test_a_folder_without_host_json_or_local_settings_is_refused_with_core_tools_message(tmp_path: Path) -> None:
+    app = write_app(tmp_path, STARTER)
+    (app / "host.json").unlink()
+    with pytest.raises(AppLoadError) as caught:
+        load_app(app)
+    assert str(caught.value).startswith(
+        "Unable to find project root. Expecting to find one of host.json, local.settings.json in project root."
+    )
+
+
+def test_an_app_without_host_json_is_refused_because_azure_would_run_it_without_the_bundle(tmp_path: Path) -> None:
+    app = write_app(tmp_path, STARTER)
+    (app / "host.json").unlink()
+    (app / "local.settings.json").write_text('{"Values": {}}')
+    with pytest.raises(AppLoadError) as caught:
+        load_app(app)
+    message = str(caught.value)
+    assert message.startswith(f"No host.json in {app}. func start would write a default one there")
+    assert '"extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle"' in message
+    assert not (app / "host.json").exists()  # nothing written into the app
+
+
+def test_an_input_binding_on_an_activity_is_refused_with_the_trigger_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+    app = write_app(
+        tmp_path,
+        """
+        @app.activity_trigger(input_name="name")
+        @app.blob_input(arg_name="doc", path="docs/a.txt", connection="AzureWebJobsStorage")
+        def greet(name: str, doc: str) -> str:
+            return name
+        """,
+    )
+    with pytest.raises(AppLoadError, match=r"not on an activityTrigger\.$"):
+        load_app(app)

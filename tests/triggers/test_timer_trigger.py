@@ -83,3 +83,62 @@ async def test_an_unset_schedule_setting_names_the_setting(monkeypatch: pytest.M
     with pytest.raises(MissingSettingError, match=r"'%REPORT_SCHEDULE%' does not resolve to a value\."):
         async with run_host(APP):
             pass
+
+
+async def test_a_status_saved_under_a_clock_ahead_of_now_is_reset_instead_of_disabling_the_timer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    state = tmp_path / "state.sqlite"
+    # A host on a clock skipped to 2037 saves Next = 2 January 2037.
+    async with run_host(APP, clock=ManualClock(datetime(2037, 1, 1, 8, 0, tzinfo=UTC)), state=state) as host:
+        await host.advance(timedelta(hours=2))
+        await wait_for_instances(host, "compile_report", 2)
+    # Restarted on today's clock: the timer must fire today, not in 2037.
+    with caplog.at_level(logging.WARNING, logger="durable_local"):
+        async with run_host(APP, clock=ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC)), state=state) as host:
+            await host.idle()
+            await host.advance(timedelta(hours=2))
+            reports = await wait_for_instances(host, "compile_report", 4, timeout=10)
+    today = [i for i in reports if i.created_at.year == 2026 and not input_of(i).get("probe")]
+    assert [(i.created_at, input_of(i)["pastDue"]) for i in today] == [(datetime(2026, 3, 1, 9, 0, tzinfo=UTC), False)]
+    assert "Function 'daily_report': the saved timer status is ahead of the clock" in caplog.text
+
+
+async def test_a_timer_argument_that_cannot_be_decoded_is_logged_and_the_schedule_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from durable_local.triggers.timer import listener
+
+    def undecodable(*args: object, **kwargs: object) -> object:
+        raise ValueError("not a TimerInfo")
+
+    monkeypatch.setattr(listener, "decode_argument", undecodable)
+    with caplog.at_level(logging.ERROR, logger="durable_local"):
+        async with run_host(APP, clock=ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))) as host:
+            await host.idle()
+            await host.advance(timedelta(days=1, hours=2))
+            assert await instances_of(host, "compile_report") == []
+            timers = [t for t in host.host.dispatcher.due_sources if isinstance(t, listener.TimerListener)]
+            assert {t.function.name: t.invocations for t in timers} == {"daily_report": 2, "startup_probe": 1}
+    assert "Function 'daily_report': the timer argument could not be decoded" in caplog.text
+    assert "ValueError: not a TimerInfo" in caplog.text
+
+
+async def test_an_auto_skip_clock_with_timer_triggers_is_warned_about_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="durable_local"):
+        async with run_host(APP, clock=ManualClock(datetime(2026, 3, 1, tzinfo=UTC))):
+            pass
+        assert "auto-skip" not in caplog.text
+        async with run_host(APP, clock=AutoSkipClock(datetime(2026, 3, 1, tzinfo=UTC))):
+            pass
+    [line] = [r.getMessage() for r in caplog.records if "auto-skip" in r.getMessage()]
+    assert line.startswith(
+        "The clock skips ahead when the host is idle (auto-skip) and the app has timer triggers (daily_report, startup_probe)"
+    )
+    assert "run back to back without end" in line

@@ -10,8 +10,9 @@ Behaviour mirrored from the Functions storage extensions:
 
 * the connection setting is resolved by :mod:`.connections`;
 * the queue or table is created when missing;
-* queue messages are Base64-encoded (the Functions queue binding's default ``messageEncoding``),
-  one message per ``str``/``bytes`` value and one per item of a list;
+* queue messages are encoded as host.json ``extensions.queues.messageEncoding`` says (Base64 by
+  default; the text as is with ``none``), the same encoding as the app's queue triggers use
+  (:mod:`.encoding`); one message per ``str``/``bytes`` value and one per item of a list;
 * table values are JSON (``str``) or dicts, one entity or a list of them; ``PartitionKey`` and
   ``RowKey`` come from the entity or from the binding's ``partitionKey``/``rowKey``; entities are
   upserted (replace), as the Azure.Data.Tables-based extension does;
@@ -29,7 +30,9 @@ Storage that cannot be reached at all (connection refused: Azurite still startin
 with back-off for ``retry_for_s`` seconds before the invocation fails, instead of failing the
 first call of a host started before Azurite — but only until that storage has answered once:
 an outage after that fails the invocation in seconds, leaving retries to the app (a Durable
-retry policy), as a storage client's own short retries do on Azure. Every successful write is reported to the
+retry policy), as a storage client's own short retries do on Azure. :meth:`OutputBindings.stop_retrying`
+(called when the host stops) ends every such wait at once with a :class:`BindingError`, so Ctrl+C
+does not wait out the retry window. Every successful write is reported to the
 ``on_write`` callbacks, so the host's own queue and blob listeners look at once (the storage
 extensions' ``SharedQueueWatcher`` / ``IBlobWrittenWatcher`` fast path).
 """
@@ -37,7 +40,6 @@ extensions' ``SharedQueueWatcher`` / ``IBlobWrittenWatcher`` fast path).
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import os
@@ -55,6 +57,7 @@ from ..invocation.expressions import resolve_expressions
 from ..loader import OutputBinding
 from . import storage
 from .connections import DEFAULT_CONNECTION_SETTING, resolve_connection_string
+from .encoding import MessageEncoding, encode_message
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +77,8 @@ def _short(err: Exception) -> str:
     return text[:300]
 
 
-def queue_messages(value: Any) -> list[str]:
-    """The Base64 message texts for an ``Out`` value, as the Functions queue binding writes them."""
+def queue_messages(value: Any, encoding: MessageEncoding = MessageEncoding.BASE64) -> list[str]:
+    """The message texts for an ``Out`` value, as the Functions queue binding writes them."""
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     messages = []
     for item in items:
@@ -88,8 +91,7 @@ def queue_messages(value: Any) -> list[str]:
                 f"a queue message must be str, bytes or func.QueueMessage (or a list of them), "
                 f"not {type(item).__name__}; serialize it first, e.g. json.dumps(value)"
             )
-        # Same bytes as azure.storage.queue.TextBase64EncodePolicy for text.
-        messages.append(base64.b64encode(bytes(item)).decode("ascii"))
+        messages.append(encode_message(bytes(item), encoding))
     return messages
 
 
@@ -145,9 +147,17 @@ class OutputBindings:
     """Prepares ``func.Out`` objects and writes their values after an invocation."""
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, *, retry_for_s: float = 30.0, retry_max_delay_s: float = 5.0
+        self,
+        environ: Mapping[str, str] | None = None,
+        *,
+        retry_for_s: float = 30.0,
+        retry_max_delay_s: float = 5.0,
+        message_encoding: MessageEncoding = MessageEncoding.BASE64,
     ) -> None:
         self._environ = environ if environ is not None else os.environ
+        #: host.json ``extensions.queues.messageEncoding`` of the app (``TriggerListeners`` sets it
+        #: from the app's host.json, as the extension's one ``QueuesOptions`` serves both sides)
+        self.message_encoding = message_encoding
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
         #: how long to keep retrying storage that cannot be reached (0: fail at once)
@@ -157,6 +167,33 @@ class OutputBindings:
         self._reached: set[str] = set()
         #: called on the event loop after each successful write
         self.on_write: list[WriteListener] = []
+        #: set by stop_retrying (host shutdown); waits in the retry loop end at once
+        self._stopping = False
+        self._waiters: set[asyncio.Future[bool]] = set()
+
+    def stop_retrying(self) -> None:
+        """The host is stopping: end every storage retry wait now (the write fails), retry no more."""
+        self._stopping = True
+        for waiter in list(self._waiters):
+            _resolve(waiter, False)
+
+    def allow_retrying(self) -> None:
+        """A host (re)starts with these bindings: retry storage that comes up again."""
+        self._stopping = False
+
+    async def _pause(self, delay: float) -> bool:
+        """Sleep ``delay`` seconds; False (at once) when :meth:`stop_retrying` is or was called."""
+        if self._stopping:
+            return False
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiters.add(waiter)
+        timer = loop.call_later(delay, _resolve, waiter, True)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._waiters.discard(waiter)
 
     async def flush(
         self,
@@ -185,8 +222,11 @@ class OutputBindings:
                         raise BindingError(str(err)) from err
                     delay = min(self.retry_max_delay_s, 0.25 * 2**attempt, max(0.0, deadline - time.monotonic()))
                     attempt += 1
-                    logger.warning("%s; retrying in %.1fs (start Azurite, or use `make run`)", err, delay)
-                    await asyncio.sleep(delay)
+                    if self._stopping:
+                        raise BindingError(f"{err} (not retried: the host is stopping)") from err
+                    logger.warning("%s; retrying in %.1fs (is the storage emulator running? start Azurite, e.g. `npx azurite`)", err, delay)
+                    if not await self._pause(delay):
+                        raise BindingError(f"{err} (not retried: the host is stopping)") from err
             for listener in list(self.on_write):
                 listener(binding.type, *written)
 
@@ -211,7 +251,7 @@ class OutputBindings:
                 logger.info("%s: wrote %d byte(s) to %s", context, len(data), path)
                 return connection_string, path
             if kind == "queue":
-                messages = queue_messages(value)
+                messages = queue_messages(value, self.message_encoding)
                 client = self._client(kind, connection_string, target)
                 self._ready(kind, connection_string, target, client)
                 for message in messages:
@@ -264,6 +304,11 @@ class OutputBindings:
             pass
         with self._lock:
             self._clients[key] = client
+
+
+def _resolve(waiter: asyncio.Future[bool], value: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(value)
 
 
 def _make_queue_client(connection_string: str, queue: str) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ...errors import AppLoadError, MissingSettingError
 from .config import HostConfig
+from .connections import find_connection, identity_message
 from .functions import NoticeLevel, StartupNotice
 from .settings import AppSettings, function_error, resolve_hub_name
 
@@ -121,23 +122,29 @@ def connection_setting(binding: Mapping[str, Any]) -> str:
 
 
 def check_connection(settings: AppSettings, function_name: str, binding: Mapping[str, Any]) -> None:
-    """Refuse a storage binding whose connection setting does not exist.
+    """Refuse a storage binding whose connection setting does not exist or cannot be used here.
 
-    Lookup as the WebJobs SDK does (sdk ``IConfigurationExtensions.GetWebJobsConnectionStringSection``):
-    ``AzureWebJobs<name>`` then ``<name>``, each as a value or a ``__`` section (identity-based).
-    The host's message always shows the ``AzureWebJobs``-prefixed name, even for
-    ``AzureWebJobsStorage`` itself; it is quoted as is, after a plainer sentence.
+    Lookup as the storage extensions do at run time, with the same function
+    (:func:`.connections.find_connection`: ``AzureWebJobs<name>`` then ``<name>``, each in
+    ``ConnectionStrings`` then at the root). A section with child keys only is an identity-based
+    connection, refused (see :mod:`.connections`). The host's message for a missing setting always
+    shows the ``AzureWebJobs``-prefixed name, even for ``AzureWebJobsStorage`` itself
+    (``StorageClientProvider.Get``); it is quoted as is, after a plainer sentence.
     """
     if str(binding.get("type")) not in STORAGE_BINDINGS:
         return
     name = connection_setting(binding)
-    for candidate in (f"AzureWebJobs{name}", name):
-        if settings.get(candidate) or settings.has_section(candidate):
-            return
+    found = find_connection(settings, name)
+    where = f"Function '{function_name}': binding '{binding.get('name')}' ({binding.get('type')})"
+    if found is not None and found.identity:
+        raise AppLoadError(f"{where}: {identity_message(found)}")
+    if found is not None and found.value:
+        return
+    fix = f'Add it to local.settings.json Values; for Azurite use "{name}": "{AZURITE_VALUE}".'
+    if found is not None:  # an empty value: the section exists for .NET, the client fails on first use
+        raise MissingSettingError(f"{where} uses the connection setting '{found.key}', which is empty. {fix}")
     raise MissingSettingError(
-        f"Function '{function_name}': binding '{binding.get('name')}' ({binding.get('type')}) uses the connection "
-        f"setting '{name}', which is not set. Add it to local.settings.json Values; for Azurite use "
-        f'"{name}": "{AZURITE_VALUE}". '
+        f"{where} uses the connection setting '{name}', which is not set. {fix} "
         + function_error(
             function_name,
             f"Storage account connection string 'AzureWebJobs{name}' does not exist. Make sure that it is a defined "

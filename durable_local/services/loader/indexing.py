@@ -167,7 +167,8 @@ def _index(registry: Registry, function: Any, settings: AppSettings) -> None:
 
     if trigger.type in ("orchestrationTrigger", "activityTrigger", "entityTrigger") and inputs:
         raise UnsupportedBindingError(
-            name, inputs[0].type + " input", f"Input bindings are supported on HTTP, timer, queue and blob functions, not on a {trigger.type}."
+            name, inputs[0].type + " input", # orchestrationTrigger, activityTrigger, entityTrigger: "an" fits each
+            f"Input bindings are supported on HTTP, timer, queue and blob functions, not on an {trigger.type}."
         )
     if trigger.type == "orchestrationTrigger":
         registered = settings_repr.get("orchestration") or name

@@ -136,7 +136,7 @@ def resolve_hub_name(settings: AppSettings, hub_name: str, *, azure_storage: boo
         raise MissingSettingError(
             f"host.json extensions.durableTask.hubName '{hub_name}': {err} "
             f"Task hub name '{hub_name}' should contain only alphanumeric characters, start with a letter, "
-            "and have length between 3 and 45." + _refusal_hint(hub_name)
+            "and have length between 3 and 45." + _hub_hint(hub_name, azure_storage)
         ) from err
     if azure_storage and not _HUB_NAME.match(resolved):
         raise MissingSettingError(
@@ -146,6 +146,17 @@ def resolve_hub_name(settings: AppSettings, hub_name: str, *, azure_storage: boo
             + ")"
         )
     return resolved
+
+
+def _hub_hint(value: str, azure_storage: bool) -> str:
+    """What to do about an unresolved hubName, and what the real host does with it."""
+    names = ", ".join(re.findall(r"%([^%]*)%", value)) or "the setting"
+    real = (
+        "The extension keeps the literal name, which the Azure Storage provider rejects: the host does not start."
+        if azure_storage
+        else "The extension would run with the literal name as the task hub; the local host refuses it."
+    )
+    return f" Add {names} to local.settings.json Values (or the environment). {real}"
 
 
 def _refusal_hint(value: str) -> str:

@@ -124,7 +124,7 @@ class BlobListener:
         except ServiceRequestError as err:
             if not self._unreachable_logged:
                 logger.warning(
-                    "Blob trigger '%s': storage for container '%s' is not reachable (%s); start Azurite (or `make run`).",
+                    "Blob trigger '%s': storage for container '%s' is not reachable (%s); start Azurite (e.g. `npx azurite`).",
                     self.function.name,
                     self.pattern.container,
                     str(err).splitlines()[0][:200],

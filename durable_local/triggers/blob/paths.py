@@ -4,6 +4,9 @@
 may hold ``{name}`` parameters, each matching any run of characters including ``/`` (greedy, so
 ``{name}.{ext}`` on ``a.b.txt`` gives ``name=a.b``, ``ext=txt``); ``{{``/``}}`` are literal
 braces. Matched parameters are binding data for the function's other bindings (``{name}``).
+A path without a slash names only a container and matches every blob in it (stb
+``BlobPathSource.Create`` accepts it as a ``FixedBlobPathSource`` with an empty blob name, whose
+``CreateBindingData`` "ignore[s] the blob name for determining a match").
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 def parse_blob_pattern(path: str) -> BlobPattern:
     """Parse a ``blobTrigger`` path; ValueError with the extension's wording."""
     container, slash, blob = path.partition("/")
-    if not slash or not container or not blob or "\\" in container:
+    if (slash and (not container or not blob)) or not container or "\\" in container:
         raise ValueError(f"Invalid blob trigger path '{path}'. Paths must be in the format 'container/blob'.")
     if "{" in container or "}" in container:
         raise ValueError(f"Invalid blob trigger path '{path}'. Container paths cannot contain {{resolve}} tokens.")
+    if not slash:  # the container alone: every blob in it
+        return BlobPattern(container, "", re.compile(".*", re.DOTALL), ())
     parts: list[str] = ["^"]
     names: list[str] = []
     position = 0

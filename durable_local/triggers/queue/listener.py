@@ -1,8 +1,11 @@
 """The queue listener (stc ``QueueListener`` + ``QueueProcessor``) on Azure Storage queues / Azurite.
 
 Each poll receives up to ``batchSize`` messages (invisible for 10 minutes meanwhile) and runs
-them concurrently; an empty poll, a missing queue (the trigger does not create it) or
-unreachable storage backs off up to ``maxPollingInterval`` (:mod:`..polling`). Per message:
+them concurrently; the next poll comes as soon as no more than ``newBatchThreshold`` messages are
+still running (stc ``QueueListener.WaitForNewBatchThreshold``: ``while (_processing.Count >
+_newBatchThreshold) await Task.WhenAny(_processing)``), so at most ``batchSize +
+newBatchThreshold`` run at once. An empty poll, a missing queue (the trigger does not create it)
+or unreachable storage backs off up to ``maxPollingInterval`` (:mod:`..polling`). Per message:
 
 * ``messageEncoding`` ``base64`` (default) decodes the text; a message that is not valid Base64
   goes to the poison queue as is, with the extension's warning, without running the function
@@ -25,8 +28,6 @@ function runs (every 5 minutes on Azure).
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import logging
 from datetime import datetime
@@ -34,11 +35,12 @@ from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError, ServiceRequestError
 
+from ...services.bindings.encoding import decode_message, encode_message
 from ...services.invocation import Datum, decode_argument, json_properties
 from ...services.loader import TriggeredFunction
 from ..polling import RandomizedBackoff
 from ..runner import TriggerRunner
-from .options import MessageEncoding, QueueOptions, poison_queue_name
+from .options import QueueOptions, poison_queue_name
 
 logger = logging.getLogger("durable_local")
 
@@ -73,7 +75,8 @@ class QueueListener:
         self._backoff = RandomizedBackoff(maximum)
         self._wake = asyncio.Event()
         self._stopping = False
-        self._running = 0
+        #: messages being processed (their functions running)
+        self._processing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._unreachable_logged = False
         self._client: Any = None
@@ -85,7 +88,7 @@ class QueueListener:
 
     @property
     def busy(self) -> bool:
-        return self._running > 0
+        return bool(self._processing)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -105,6 +108,8 @@ class QueueListener:
         self._wake.set()
         if self._task is not None:
             await self._task
+        if self._processing:  # messages received before the stop finish
+            await asyncio.gather(*self._processing, return_exceptions=True)
 
     def notify(self) -> None:
         """A message was just written to this queue by the host: poll now."""
@@ -117,6 +122,7 @@ class QueueListener:
             found = await self._poll()
             delay = self._backoff.next_delay(found)
             if found:
+                await self._wait_for_new_batch_threshold()
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
@@ -140,7 +146,7 @@ class QueueListener:
         except ServiceRequestError as err:
             if not self._unreachable_logged:
                 logger.warning(
-                    "Queue trigger '%s': storage for queue '%s' is not reachable (%s); start Azurite (or `make run`). "
+                    "Queue trigger '%s': storage for queue '%s' is not reachable (%s); start Azurite (e.g. `npx azurite`). "
                     "Polling goes on.",
                     self.function.name,
                     self.queue_name,
@@ -154,26 +160,31 @@ class QueueListener:
         self._unreachable_logged = False
         if not messages:
             return False
-        self._running += len(messages)
-        try:
-            await asyncio.gather(*(self._process(message) for message in messages))
-        finally:
-            self._running -= len(messages)
+        loop = asyncio.get_running_loop()
+        for message in messages:
+            task = loop.create_task(self._process(message), name=f"queue {self.function.name} {message.id}")
+            self._processing.add(task)
+            task.add_done_callback(self._processed)
         return True
+
+    def _processed(self, task: asyncio.Task[None]) -> None:
+        self._processing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error(
+                "Queue trigger '%s': processing a message failed", self.function.name, exc_info=task.exception()
+            )
+
+    async def _wait_for_new_batch_threshold(self) -> None:
+        """Until no more than ``newBatchThreshold`` messages are still being processed."""
+        while len(self._processing) > self.options.new_batch_threshold:
+            await asyncio.wait(set(self._processing), return_when=asyncio.FIRST_COMPLETED)
 
     # -- one message -------------------------------------------------------------------------
     def _decode(self, text: str) -> bytes | None:
-        if self.options.message_encoding is MessageEncoding.NONE:
-            return text.encode("utf-8")
-        try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return None
+        return decode_message(text, self.options.message_encoding)
 
     def _encode(self, body: bytes) -> str:
-        if self.options.message_encoding is MessageEncoding.NONE:
-            return body.decode("utf-8", errors="replace")
-        return base64.b64encode(body).decode("ascii")
+        return encode_message(body, self.options.message_encoding)
 
     async def _process(self, message: Any) -> None:
         body = self._decode(message.content or "")

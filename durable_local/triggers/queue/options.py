@@ -17,18 +17,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
+from ...services.bindings.encoding import MessageEncoding, parse_message_encoding
 from ..timer.timespan import parse_timespan
+
+__all__ = ["MessageEncoding", "QueueOptions", "poison_queue_name", "queue_options", "validate_queue_name"]
 
 MAX_BATCH_SIZE = 32
 MIN_POLLING_INTERVAL = timedelta(milliseconds=100)
-
-
-class MessageEncoding(StrEnum):
-    BASE64 = "base64"
-    NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -64,10 +61,8 @@ def queue_options(queues: dict[str, Any]) -> QueueOptions:
     dequeue = int(keys.get("maxdequeuecount", 5))
     if dequeue < 1:
         raise ValueError("MaxDequeueCount must not be less than 1.")
-    encoding = str(keys.get("messageencoding", "base64")).lower()
-    if encoding not in {e.value for e in MessageEncoding}:
-        raise ValueError(f"host.json extensions.queues.messageEncoding '{encoding}': use 'base64' or 'none'.")
-    return QueueOptions(batch, threshold, polling, visibility, dequeue, MessageEncoding(encoding))
+    encoding = parse_message_encoding(keys.get("messageencoding", MessageEncoding.BASE64.value))
+    return QueueOptions(batch, threshold, polling, visibility, dequeue, encoding)
 
 
 def validate_queue_name(name: str) -> str:

@@ -11,6 +11,11 @@ Start-up, as the extension does it:
    status yet -> write ``{Last: never, Next: next(now), LastUpdated: now}``; a status whose
    ``Next`` no longer follows from ``Last`` (the schedule changed) is reset, recomputed from now
    if that ``Next`` already passed; past due iff ``now > Next``;
+   (local host only) a status from the future -- ``Last`` or ``LastUpdated`` after now, or
+   ``Next`` after the schedule's next occurrence from now -- is reset to ``next(now)`` with a
+   warning. On Azure time only moves forward and the extension has no such check; here a state
+   file written under a skipped clock (``--clock auto-skip``, a test clock) would otherwise keep
+   ``Next`` years ahead and silently disable the timer after a restart on the system clock;
 2. past due -> one invocation with ``IsPastDue`` true (missed occurrences collapse into one);
    else ``runOnStartup`` -> one invocation; never both;
 3. then each occurrence in turn. After each invocation the status becomes
@@ -120,6 +125,16 @@ class TimerListener:
             status.next.isoformat(),
             status.last_updated.isoformat(),
         )
+        if self._from_the_future(status, now, fresh.next):
+            logger.warning(
+                "Function '%s': the saved timer status is ahead of the clock (now %s), as a state file written "
+                "under a skipped clock (--clock auto-skip, a test clock) is; it is reset: next occurrence %s.",
+                self.function.name,
+                now.isoformat(),
+                fresh.next.isoformat(),
+            )
+            self.store.set_schedule_status(self.timer_name, fresh)
+            return fresh, None
         base = status.last or status.last_updated
         expected = self._next_after(base)
         if status.next != expected:  # the schedule changed since the status was written
@@ -129,6 +144,11 @@ class TimerListener:
             status = ScheduleStatus(None, expected, updated)
             self.store.set_schedule_status(self.timer_name, status)
         return status, (now - status.next if now > status.next else None)
+
+    @staticmethod
+    def _from_the_future(status: ScheduleStatus, now: datetime, next_from_now: datetime) -> bool:
+        """A status no run up to ``now`` could have written (see the module docstring)."""
+        return (status.last is not None and status.last > now) or status.last_updated > now or status.next > next_from_now
 
     def _next_after(self, moment: datetime) -> datetime:
         found = self.schedule.next_after(moment)
@@ -196,14 +216,21 @@ class TimerListener:
         self._busy = True
         invocation_time = self.clock.now()
         try:
-            argument = decode_argument(
-                "timerTrigger", Datum(self._timer_info(is_past_due), "json"), self.function.annotations.get(self.function.arg_name)
-            )
+            try:
+                argument = decode_argument(
+                    "timerTrigger",
+                    Datum(self._timer_info(is_past_due), "json"),
+                    self.function.annotations.get(self.function.arg_name),
+                )
+            except Exception:
+                # Before the function runs, so the runner logs nothing: say why it did not run.
+                logger.exception("Function '%s': the timer argument could not be decoded", self.function.name)
+                raise
             reason = f"Timer fired at {invocation_time.astimezone(self.schedule.zone).isoformat()}"
             data = {"TimerTrigger": invocation_time.isoformat()}
             await self.runner.run(self.function, argument, data, reason)
         except Exception:  # "We don't want any function errors to stop the execution schedule"
-            pass
+            pass  # logged by the runner (the function's failure) or above (the argument's)
         finally:
             self.invocations += 1
             adjusted = invocation_time
