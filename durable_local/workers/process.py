@@ -289,7 +289,9 @@ class WorkerProcess:
         self._stopping = True
         if self._channel is not None:
             self._channel.close()
-        await self._wait_exit(timeout)
+            await self._wait_exit(timeout)
+        else:  # stopped while starting: it has no channel to be told by
+            await self.kill()
         if self._exit_task is not None:
             await self._exit_task
         await self._drain_relays()
