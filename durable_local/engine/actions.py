@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import unavailable_function_message
+from ..jsontext import dumps
 from ..protocol import HTTP_ACTIVITY, ActionType, EventType, HistoryEvent
 from ..records import ActivityWork, ChildStart, OutboundMessage, ParentRef
 from . import entities, nondeterminism
@@ -402,7 +403,7 @@ def custom_status_json(reply: dict[str, Any]) -> str | None:
     """
     if "customStatus" not in reply:
         return None
-    text = json.dumps(reply["customStatus"])
+    text = dumps(reply["customStatus"])
     size = len(text.encode("utf-16-le"))
     if size > CUSTOM_STATUS_LIMIT_BYTES:
         raise UnsupportedAction(

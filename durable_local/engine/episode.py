@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..jsontext import dumps
 from ..protocol import TERMINAL_STATUSES, EventType, HistoryEvent, RuntimeStatus
 from ..records import EpisodeCommit, InstanceRecord, Message, OutboundMessage
 from . import history as h
@@ -152,7 +153,7 @@ class Episode:
             self._start_next_generation(state.generation + 1)
             return
         if reply.state.get("isDone") and not recorder.has_open_tasks:
-            status, output = RuntimeStatus.COMPLETED, json.dumps(reply.state.get("output"))
+            status, output = RuntimeStatus.COMPLETED, dumps(reply.state.get("output"))
         else:
             status, output = RuntimeStatus.RUNNING, None
             if self.delivery.status is RuntimeStatus.SUSPENDED:
@@ -199,6 +200,7 @@ class Episode:
             drop_pending_work=terminal,
             new_execution_id=new_execution,
             new_input=self._input if new_execution is not None else None,
+            history_base=self.record.history_len,
         )
 
     # -- internals ---------------------------------------------------------------------------
