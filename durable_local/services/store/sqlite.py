@@ -18,7 +18,7 @@ from ...errors import InstanceAlreadyExists, StaleCompletion
 from ...protocol import TERMINAL_STATUSES, WAKES_SUSPENDED_TYPES, HistoryEvent, RuntimeStatus
 from ...records import ChildStart, EpisodeCommit, InstanceRecord, Message, OutboundMessage, ParentRef, RewindPlan
 from .sqlite_activities import ActivityQueue
-from .sqlite_base import from_micros, iso, to_micros
+from .sqlite_base import from_iso, from_micros, iso, to_micros
 from .sqlite_entities import EntityTables
 from .sqlite_queries import InstanceQueries
 from .sqlite_triggers import TriggerStateTables
@@ -104,12 +104,21 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
         self._insert(db, OutboundMessage(instance_id, None, start_event, now))
 
     def get_instance(self, instance_id: str) -> InstanceRecord | None:
+        records = self._records
+        records.check_version(self._db.execute("PRAGMA data_version").fetchone()[0])
+        record = records.get(instance_id)
+        if record is not None:
+            return record
         row = self._db.execute(
             "SELECT *, (SELECT COALESCE(MAX(seq) + 1, 0) FROM history h WHERE h.instance_id = i.instance_id) AS history_len"
             " FROM instances i WHERE instance_id = ?",
             (instance_id,),
         ).fetchone()
-        return self._record(row) if row is not None else None
+        if row is None:
+            return None
+        record = self._record(row)
+        records.put(instance_id, record)
+        return record
 
     def _record(self, row: sqlite3.Row) -> InstanceRecord:
         parent = None
@@ -154,6 +163,15 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
 
     # -- episodes ----------------------------------------------------------------------------
     def commit_episode(self, commit: EpisodeCommit) -> None:
+        stamp = iso(commit.now)
+        try:
+            self._commit_episode(commit, stamp)
+        except BaseException:
+            self._records.forget(commit.instance_id)
+            raise
+        self._records.committed(commit, from_iso(stamp))
+
+    def _commit_episode(self, commit: EpisodeCommit, stamp: str) -> None:
         execution_id = commit.new_execution_id or commit.execution_id
         with self._tx() as db:
             # The instance row first: its update is also the check that the episode's execution is
@@ -165,7 +183,7 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
                     commit.output,
                     commit.custom_status,
                     commit.exec_state,
-                    iso(commit.now),
+                    stamp,
                     execution_id,
                     *(() if commit.new_execution_id is None else (commit.new_input,)),
                     commit.instance_id,
@@ -226,6 +244,7 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
     def rewind(self, plan: RewindPlan) -> None:
         with self._tx() as db:
             for rewind in plan.instances:
+                self._records.forget(rewind.instance_id)
                 row = db.execute(
                     "SELECT execution_id FROM instances WHERE instance_id = ?", (rewind.instance_id,)
                 ).fetchone()

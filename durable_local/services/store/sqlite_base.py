@@ -23,6 +23,7 @@ from ...instances import InstanceStatus
 from ...jsontext import dumps
 from ...protocol import RuntimeStatus
 from ...records import OutboundMessage
+from .record_cache import RecordCache
 
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -81,6 +82,8 @@ class SqliteBase:
         self._db.executescript(_SCHEMA)
         #: test hook: called with a step name inside commit_episode; raising there aborts it
         self.fault = fault
+        #: instance records this connection read or wrote (see :mod:`.record_cache`)
+        self._records = RecordCache()
 
     def _tx(self) -> _Transaction:
         """``with self._tx() as db``: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any exception."""
@@ -108,8 +111,7 @@ class SqliteBase:
             parent_instance_id=row["parent_instance_id"],
         )
 
-    @staticmethod
-    def _insert(db: sqlite3.Connection, message: OutboundMessage) -> None:
+    def _insert(self, db: sqlite3.Connection, message: OutboundMessage) -> None:
         if message.auto_start:
             stamp = iso(message.visible_at)
             db.execute(
@@ -130,8 +132,8 @@ class SqliteBase:
             ),
         )
 
-    @staticmethod
-    def _delete_instance(db: sqlite3.Connection, instance_id: str) -> int:
+    def _delete_instance(self, db: sqlite3.Connection, instance_id: str) -> int:
+        self._records.forget(instance_id)
         for table in ("history", "messages", "activities", "entities", "entity_operations"):
             db.execute(f"DELETE FROM {table} WHERE instance_id = ?", (instance_id,))
         return db.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,)).rowcount
