@@ -32,9 +32,10 @@ from ..jsontext import dumps
 from ..protocol import TERMINAL_STATUSES, EventType, HistoryEvent, RuntimeStatus
 from ..records import EpisodeCommit, InstanceRecord, Message, OutboundMessage
 from . import history as h
-from .actions import ActionRecorder, KnownFunctions, Scheduled, UnsupportedAction, custom_status_json
+from .actions import ActionRecorder, KnownFunctions, Scheduled
 from .delivery import Delivery, deliver
 from .nondeterminism import NonDeterminismError
+from .replies import UnsupportedAction, custom_status_json
 from .state import ExecutionState
 
 
