@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import unavailable_function_message
-from ..protocol import HTTP_ACTIVITY, ActionType, EventType, HistoryEvent
+from ..protocol import HTTP_ACTIVITY, ActionType, EventType, HistoryEvent, action_type
 from ..records import ActivityWork, ChildStart, OutboundMessage, ParentRef
 from . import entities, nondeterminism
 from . import history as h
@@ -187,7 +187,7 @@ class ActionRecorder:
         leaves = flatten_actions(actions)
         recorded = self._leaves
         for index, action in enumerate(leaves):
-            kind = ActionType(action["actionType"])
+            kind = action_type(action["actionType"])
             if kind is ActionType.CONTINUE_AS_NEW:
                 continue_as_new = action
                 continue

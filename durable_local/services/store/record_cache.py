@@ -64,9 +64,10 @@ class RecordCache:
         if cached is None or cached.status.execution_id != commit.execution_id:
             return
         status = cached.status
+        execution_id, input_json = status.execution_id, status.input
         if commit.new_execution_id is not None:
             history_len = len(commit.append_history)
-            status = replace(status, execution_id=commit.new_execution_id, input=commit.new_input)
+            execution_id, input_json = commit.new_execution_id, commit.new_input
         elif commit.history_base is not None and commit.history_base == cached.history_len:
             history_len = commit.history_base + len(commit.append_history)
         else:
@@ -74,6 +75,8 @@ class RecordCache:
         status = replace(
             status,
             runtime_status=commit.status,
+            execution_id=execution_id,
+            input=input_json,
             output=commit.output,
             custom_status=commit.custom_status,
             last_updated_at=last_updated_at,
