@@ -11,7 +11,10 @@
 
 Every object holds ``scenario``, ``n``, ``wall_s``, ``p50_ms``/``p95_ms`` (null where a
 scenario has no per-item latency), ``sdk_cpu_share`` and the scenario's own figures, plus
-``config`` (the flags) and ``machine`` (cores, versions). Nothing here is a test: no figure is
+``config`` (the flags) and ``machine`` (cores, versions). hello-cities5 and step-latency also
+replay the contexts of their measured episodes through the SDK's handle alone, right after the
+host's window (``sdk_only_orch_per_s``, ``ratio`` = host rate / SDK-only rate; bench/sdk_only.py);
+bench/rounds.py runs alternating rounds of any of these on several checkouts. Nothing here is a test: no figure is
 asserted, only correctness (every orchestration completed with the expected output).
 See docs/benchmarks.md for what each figure means and the results on the reference machine.
 """
