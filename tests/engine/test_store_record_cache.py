@@ -181,3 +181,15 @@ def test_the_read_after_an_episode_commit_needs_no_query_of_the_instance(store: 
         store._db.set_trace_callback(None)
     assert record is not None and record.status.custom_status == '{"stage": 1}'
     assert statements == ["PRAGMA data_version"]
+
+
+def test_the_first_read_after_a_create_needs_no_query_and_is_the_stored_row(store: SqliteStore, path: Path) -> None:
+    _create(store)
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    try:
+        served = _served(store)
+    finally:
+        store._db.set_trace_callback(None)
+    assert statements == ["PRAGMA data_version"]
+    assert served == _stored(path)

@@ -1,8 +1,8 @@
 """Instance records the store's own connection read or wrote, so an episode need not read them back.
 
 Every episode starts with ``get_instance``; almost always the row is the one this connection's
-previous ``commit_episode`` for the instance wrote, and that commit knows every column it
-changed. The cache keeps those records and is exact under two rules:
+previous ``commit_episode`` (or ``create_instance``, for the first episode) wrote, and that
+write knows every column it set. The cache keeps those records and is exact under two rules:
 
 * any other connection's commit (another host process, a CLI on the same file) empties it:
   SQLite's ``PRAGMA data_version`` changes exactly then (it does not change for the

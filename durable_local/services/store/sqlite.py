@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ...errors import InstanceAlreadyExists, StaleCompletion
+from ...instances import InstanceStatus
 from ...protocol import TERMINAL_STATUSES, WAKES_SUSPENDED_TYPES, HistoryEvent, RuntimeStatus
 from ...records import ChildStart, EpisodeCommit, InstanceRecord, Message, OutboundMessage, ParentRef, RewindPlan
 from .sqlite_activities import ActivityQueue
@@ -64,6 +65,21 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
     ) -> None:
         with self._tx() as db:
             self._create(db, instance_id, name, execution_id, input_json, now, start_event, parent, replace_live)
+        # the row just written, as get_instance would read it: the first episode needs no SELECT
+        stamp = from_iso(iso(now))
+        status = InstanceStatus(
+            instance_id=instance_id,
+            name=name,
+            runtime_status=RuntimeStatus.PENDING,
+            execution_id=execution_id,
+            input=input_json,
+            output=None,
+            custom_status=None,
+            created_at=stamp,
+            last_updated_at=stamp,
+            parent_instance_id=parent.instance_id if parent else None,
+        )
+        self._records.put(instance_id, InstanceRecord(status, None, parent, 0))
 
     def _create(
         self,

@@ -84,6 +84,7 @@ class SqliteBase:
         self.fault = fault
         #: instance records this connection read or wrote (see :mod:`.record_cache`)
         self._records = RecordCache()
+        self._records.check_version(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def _tx(self) -> _Transaction:
         """``with self._tx() as db``: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any exception."""
