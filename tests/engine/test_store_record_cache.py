@@ -193,3 +193,44 @@ def test_the_first_read_after_a_create_needs_no_query_and_is_the_stored_row(stor
         store._db.set_trace_callback(None)
     assert statements == ["PRAGMA data_version"]
     assert served == _stored(path)
+
+
+def test_the_cache_keeps_few_large_records_and_serves_the_rest_from_the_file(tmp_path: Path) -> None:
+    from durable_local.services.store.record_cache import RecordCache
+
+    store = SqliteStore(tmp_path / "state.sqlite")
+    store._records = RecordCache(size=3, max_chars=10_000)
+    try:
+        for i in range(5):
+            _create(store, f"i{i}")
+            _episode(store, f"i{i}", exec_state="x" * (300 if i != 2 else 2_000))  # i2: over a tenth
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        served = {i: store.get_instance(f"i{i}") for i in (4, 3, 2, 1, 0)}  # newest first: misses evict
+        store._db.set_trace_callback(None)
+        reads = [s for s in statements if s.startswith("SELECT")]
+        # kept: the three newest small records (i1, i3, i4); i0 was evicted by the entry limit and
+        # i2, over a tenth of the character budget, was never kept
+        assert [r.split("'")[-2] for r in reads] == ["i2", "i0"]
+        assert all(served[i] is not None and served[i].exec_state.startswith("x") for i in range(5))
+    finally:
+        store.close()
+
+
+def test_the_cache_evicts_the_oldest_records_beyond_its_character_budget() -> None:
+    from durable_local.instances import InstanceStatus
+    from durable_local.records import InstanceRecord
+    from durable_local.services.store.record_cache import RecordCache
+
+    def record(instance_id: str) -> InstanceRecord:
+        status = InstanceStatus(instance_id, "orch", RuntimeStatus.RUNNING, "e1", None, None, None, T0, T0)
+        return InstanceRecord(status, "s" * 90, None, 0)
+
+    cache = RecordCache(size=100, max_chars=1_000)
+    for i in range(12):
+        cache.put(f"i{i}", record(f"i{i}"))
+    kept = [i for i in range(12) if cache.get(f"i{i}") is not None]
+    assert kept == list(range(1, 12))  # 11 x 90 characters fit in 1,000
+    cache.forget("i5")
+    cache.put("i12", record("i12"))
+    assert cache.get("i1") is not None and cache.get("i12") is not None  # the forgotten one made room

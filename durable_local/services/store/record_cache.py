@@ -26,41 +26,58 @@ from ...records import EpisodeCommit, InstanceRecord
 
 
 class RecordCache:
-    """A bounded map of instance id -> :class:`InstanceRecord`; see the module docstring."""
+    """A bounded map of instance id -> :class:`InstanceRecord`; see the module docstring.
 
-    def __init__(self, size: int = 4096) -> None:
+    Bounded by entries and by the length of the records' texts (input, output, custom status,
+    saved state), so a few instances with large states cannot hold much memory; a record larger
+    than a tenth of the budget is not kept.
+    """
+
+    def __init__(self, size: int = 4096, max_chars: int = 16_000_000) -> None:
         self._size = size
-        self._records: dict[str, InstanceRecord] = {}
+        self._max_chars = max_chars
+        self._records: dict[str, tuple[InstanceRecord, int]] = {}
+        self._chars = 0
         self._version: int | None = None
 
     def check_version(self, data_version: int) -> None:
         """Forget everything if another connection committed since the last check."""
         if data_version != self._version:
-            self._records.clear()
+            self.clear()
             self._version = data_version
 
     def get(self, instance_id: str) -> InstanceRecord | None:
-        return self._records.get(instance_id)
+        entry = self._records.get(instance_id)
+        return entry[0] if entry is not None else None
 
     def put(self, instance_id: str, record: InstanceRecord) -> None:
+        self.forget(instance_id)  # re-inserted last: the oldest entry goes first
+        status = record.status
+        chars = sum(len(text) for text in (record.exec_state, status.input, status.output, status.custom_status) if text)
+        if chars > self._max_chars // 10:
+            return
         records = self._records
-        records.pop(instance_id, None)  # re-inserted last: the oldest entry goes first
-        records[instance_id] = record
-        if len(records) > self._size:
-            del records[next(iter(records))]
+        records[instance_id] = (record, chars)
+        self._chars += chars
+        while len(records) > self._size or self._chars > self._max_chars:
+            self.forget(next(iter(records)))
 
     def forget(self, instance_id: str) -> None:
-        self._records.pop(instance_id, None)
+        entry = self._records.pop(instance_id, None)
+        if entry is not None:
+            self._chars -= entry[1]
 
     def clear(self) -> None:
         self._records.clear()
+        self._chars = 0
 
     def committed(self, commit: EpisodeCommit, last_updated_at: datetime) -> None:
         """The record as ``commit`` left it, if the entry is the one the episode started from.
 
         ``last_updated_at`` is the stored time as it reads back (the store's text round trip).
         """
-        cached = self._records.pop(commit.instance_id, None)
+        cached = self.get(commit.instance_id)
+        self.forget(commit.instance_id)
         if cached is None or cached.status.execution_id != commit.execution_id:
             return
         status = cached.status
