@@ -10,7 +10,9 @@ threads is closer to the truth; py-spy is not a project dependency, install it w
     .venv/bin/python bench/profile_report.py /tmp/hello.folded
 
 Idle samples (thread-pool workers waiting for work, the loop waiting in ``select``) are dropped;
-the rest is split into the SDK's replay, the activity code and areas of the host.
+the rest is split into the SDK's replay, the activity code and areas of the host. Record with
+``--no-sdk-only`` (or read the "bench: SDK-only replay" line apart): the SDK-only figure replays
+every captured episode again after the host's window.
 """
 
 from __future__ import annotations
@@ -22,22 +24,30 @@ from pathlib import Path
 
 #: (area, substring of a frame) in priority order: the first area whose marker is on the stack wins.
 AREAS = (
+    # the SDK-only figure's replay (bench/sdk_only.py) runs after the host's window: its own area
+    ("bench: SDK-only replay after the run (not the host run)", "replay (bench/sdk_only.py"),
     ("SDK replay (Orchestrator.handle)", "durable_functions/orchestrator.py"),
     ("activity code", "SayHello"),
-    # py-spy sometimes cannot unwind below the benchmark's CPU-accounting wrapper (bench/metering.py);
-    # on the loop thread that wrapper only ever wraps Orchestrator.handle.
-    ("SDK replay (Orchestrator.handle)", "_timed.<locals>.timed"),
-    ("host: store (store/sqlite.py)", "store/sqlite.py"),
-    ("host: executor.build_context", "build_context (executor.py"),
-    ("host: engine core (episode, actions, delivery, state)", "engine/"),
-    ("host: history event factories", "(history.py:"),
-    ("host: executor.run_activity (thread hop, df_dumps)", "run_activity (executor.py"),
+    # py-spy sometimes cannot unwind below the benchmark's CPU-accounting wrapper (bench/metering.py,
+    # ``_timed.<locals>.timed``, which py-spy names ``timed``); on the loop thread that wrapper only
+    # ever wraps Orchestrator.handle (activity threads are relabelled below).
+    ("SDK replay (Orchestrator.handle)", "timed (bench/metering.py"),
+    ("host: store (services/store/)", "services/store/"),
+    ("host: executor.build_context", "build_context (durable_local/engine/executor.py"),
+    ("host: executor.run_activity (thread hop, df_dumps)", "run_activity (durable_local/engine/executor.py"),
+    # the dispatcher (engine/dispatch/) is on every loop stack: the engine core's own files first
+    *(
+        ("host: engine core (episode, actions, delivery, state)", f"durable_local/engine/{module}.py")
+        for module in ("episode", "actions", "replies", "delivery", "state", "nondeterminism", "entities")
+    ),
+    ("host: history event factories", "durable_local/engine/history.py"),
+    ("host: JSON encoding (jsontext)", "durable_local/jsontext.py"),
+    ("host: dispatcher (own code)", "durable_local/engine/dispatch/"),
     ("host: HTTP (aiohttp, durable_local/frontends/http)", "aiohttp/"),
-    ("host: dispatcher (own code)", "dispatch/"),
     ("start-up (imports)", "<module>"),
 )
 IDLE_LEAVES = ("_worker (concurrent/futures/thread.py:81", "select (selectors.py", "EpollSelector.select")
-HOST_FILES = ("durable_local/engine/", "store/sqlite.py", "host.py", "services/bindings/", "frontends/http/")
+HOST_FILES = ("durable_local/engine/", "services/store/", "durable_local/jsontext.py", "host.py", "services/bindings/", "frontends/http/")
 
 
 def _name(frame: str) -> str:

@@ -11,7 +11,10 @@
 
 Every object holds ``scenario``, ``n``, ``wall_s``, ``p50_ms``/``p95_ms`` (null where a
 scenario has no per-item latency), ``sdk_cpu_share`` and the scenario's own figures, plus
-``config`` (the flags) and ``machine`` (cores, versions). Nothing here is a test: no figure is
+``config`` (the flags) and ``machine`` (cores, versions). hello-cities5 and step-latency also
+replay the contexts of their measured episodes through the SDK's handle alone, right after the
+host's window (``sdk_only_orch_per_s``, ``ratio`` = host rate / SDK-only rate; bench/sdk_only.py);
+bench/rounds.py runs alternating rounds of any of these on several checkouts. Nothing here is a test: no figure is
 asserted, only correctness (every orchestration completed with the expected output).
 See docs/benchmarks.md for what each figure means and the results on the reference machine.
 """
@@ -62,6 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll-ms", type=float, default=5.0, help="approval-http: client status poll interval")
     parser.add_argument("--idle-window", type=float, default=3.0, help="step-latency: seconds of idleness to count dispatcher wake-ups")
     parser.add_argument("--breakdown", action="store_true", help="also time every store method (adds a little overhead)")
+    parser.add_argument("--sdk-only", action=argparse.BooleanOptionalAction, default=True, help="hello-cities5, step-latency: replay the captured contexts through the SDK's handle alone (sdk_only_*, ratio); --no-sdk-only skips it, e.g. under --profile")
     parser.add_argument("--sdk-fast-timestamps", action="store_true", help="what-if: SDK parses history timestamps with fromisoformat (bench/what_if.py)")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
     parser.add_argument("--log-level", default="WARNING", help="logging level of the host (default WARNING)")

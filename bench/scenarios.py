@@ -22,6 +22,7 @@ from durable_local.services.loader import load_app
 
 from .engine import HELLO_APP, client_input, running_engine
 from .metering import REPO_ROOT, CpuMeter, latency_summary
+from .sdk_only import ContextCapture
 from .storage import notification_bindings
 
 #: Netherite counts an activity call and its result as two events (docs/throughput.md).
@@ -34,8 +35,16 @@ def _clock(kind: str) -> Clock:
     return ManualClock() if kind == "manual" else SystemClock()
 
 
-def _load(app_dir: Path, meter: CpuMeter) -> Any:
-    return meter.instrument(load_app(app_dir))
+def _load(app_dir: Path, meter: CpuMeter, capture: ContextCapture | None = None) -> Any:
+    registry = load_app(app_dir)
+    if capture is not None:  # first, so the timed wrapper charges the capture to the SDK
+        capture.instrument(registry)
+    return meter.instrument(registry)
+
+
+def _capture(options: Namespace) -> ContextCapture | None:
+    """A context capture for the SDK-only figures unless ``--no-sdk-only``."""
+    return ContextCapture() if getattr(options, "sdk_only", True) else None
 
 
 async def _warm_up(host: Any, log: Any, name: str, count: int, input_value: Any = None) -> None:
@@ -55,12 +64,15 @@ async def hello_cities5(options: Namespace) -> dict[str, Any]:
     """N HelloCities5 orchestrations started at once on a file store; throughput and latency."""
     n = options.n or 1000
     meter = CpuMeter(breakdown=options.breakdown)
-    with _load(HELLO_APP, meter) as registry:
+    capture = _capture(options)
+    with _load(HELLO_APP, meter, capture) as registry:
         async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store) as (host, log):
             await _warm_up(host, log, "hello_cities5", options.warmup)
             base = len(log.finished)
             episodes_before = host.dispatcher.episodes
             starts: dict[str, float] = {}
+            if capture is not None:
+                capture.start()
             meter.start()
             began = time.perf_counter()
             for i in range(n):
@@ -71,6 +83,8 @@ async def hello_cities5(options: Namespace) -> dict[str, Any]:
             await log.wait_finished(base + n, timeout=options.timeout)
             wall = time.perf_counter() - began
             meter.stop()
+            if capture is not None:
+                capture.stop()
             _check(log)
             sample = await host.get_status("hello-0")
             assert sample is not None and json.loads(sample.output or "null") == [f"Hello {c}!" for c in ("Tokyo", "Seattle", "London", "Amsterdam", "Cairo")]
@@ -78,11 +92,14 @@ async def hello_cities5(options: Namespace) -> dict[str, Any]:
             episodes = host.dispatcher.episodes - episodes_before
         latencies = [log.finished[i][0] - starts[i] for i in starts]
         rate = n / wall
+        # the same histories through the SDK's handle alone, right after the host's window
+        sdk_only = capture.replay(n, host_rate=rate) if capture is not None else {}
         return {
             "n": n,
             "wall_s": round(wall, 4),
             "start_phase_s": round(started_all - began, 4),
             "orchestrations_per_s": round(rate, 2),
+            **sdk_only,
             "events_per_s": round(rate * HELLO_CITIES * EVENTS_PER_ACTIVITY, 1),
             "activities_per_s": round(rate * HELLO_CITIES, 1),
             **latency_summary(latencies),
@@ -218,11 +235,14 @@ async def step_latency(options: Namespace) -> dict[str, Any]:
     """One schedule -> activity -> replay step, measured on N single-step orchestrations in turn."""
     n = options.n or 200
     meter = CpuMeter(breakdown=options.breakdown)
-    with _load(HELLO_APP, meter) as registry:
+    capture = _capture(options)
+    with _load(HELLO_APP, meter, capture) as registry:
         async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store) as (host, log):
             await _warm_up(host, log, "one_step", options.warmup)
             base = len(log.finished)
             starts: dict[str, float] = {}
+            if capture is not None:
+                capture.start()
             meter.start()
             began = time.perf_counter()
             for i in range(n):
@@ -232,16 +252,22 @@ async def step_latency(options: Namespace) -> dict[str, Any]:
                 await log.wait_finished(base + i + 1, timeout=options.timeout)
             wall = time.perf_counter() - began
             meter.stop()
+            if capture is not None:
+                capture.stop()
             _check(log)
             idle = await _idle_wakeups(host, options.idle_window)
         # commit of the scheduling episode -> commit of the episode that replayed the result
         steps = [log.episodes[i][1] - log.episodes[i][0] for i in starts]
         totals = [log.finished[i][0] - starts[i] for i in starts]
         first_episode = [log.episodes[i][0] - starts[i] for i in starts]
+        # one orchestration at a time, so the host's rate includes each step's waits (thread hop,
+        # wake-up); the SDK-only replay has none
+        sdk_only = capture.replay(n, host_rate=n / wall) if capture is not None else {}
         return {
             "n": n,
             "wall_s": round(wall, 4),
             "orchestrations_per_s": round(n / wall, 2),
+            **sdk_only,
             **latency_summary(steps),
             **latency_summary(totals, "orchestration_"),
             **latency_summary(first_episode, "start_to_first_commit_"),

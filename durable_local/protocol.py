@@ -74,6 +74,26 @@ class ActionType(IntEnum):
     WHEN_ALL = 12
 
 
+_EVENT_TYPES = {member.value: member for member in EventType}
+_ACTION_TYPES = {member.value: member for member in ActionType}
+
+
+def event_type(value: Any) -> EventType:
+    """``EventType(value)`` (the same member, the same ValueError), by one dict lookup."""
+    try:
+        return _EVENT_TYPES[value]
+    except (KeyError, TypeError):
+        return EventType(value)
+
+
+def action_type(value: Any) -> ActionType:
+    """``ActionType(value)`` (the same member, the same ValueError), by one dict lookup."""
+    try:
+        return _ACTION_TYPES[value]
+    except (KeyError, TypeError):
+        return ActionType(value)
+
+
 class RuntimeStatus(StrEnum):
     """``OrchestrationRuntimeStatus`` names exactly as the HTTP API spells them."""
 

@@ -199,6 +199,10 @@ class EpisodeCommit:
     new_execution_id: str | None = None
     #: continue-as-new: the new execution's input (JSON text)
     new_input: str | None = None
+    #: the history length the episode started from (``InstanceRecord.history_len``): the appended
+    #: events take the positions after it, and finding one taken means another writer appended
+    #: meanwhile (StaleCompletion). None: the store reads the length inside the transaction.
+    history_base: int | None = None
 
 
 @dataclass(frozen=True)

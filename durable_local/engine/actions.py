@@ -12,6 +12,8 @@ summarised in the protocol notes 1.7:
 * retries are the host's work: a failed attempt gets a retry timer (next id), the timer's firing
   a new attempt (next id), and the last failure one more zero-delay timer, exactly the ids the
   SDK's ``RetryAbleTask`` consumes.
+
+Reading the reply itself (its action leaves, its custom status) is :mod:`.replies`.
 """
 
 from __future__ import annotations
@@ -25,14 +27,12 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import unavailable_function_message
-from ..protocol import HTTP_ACTIVITY, ActionType, EventType, HistoryEvent
+from ..protocol import HTTP_ACTIVITY, ActionType, EventType, HistoryEvent, action_type
 from ..records import ActivityWork, ChildStart, OutboundMessage, ParentRef
 from . import entities, nondeterminism
 from . import history as h
+from .replies import CUSTOM_STATUS_LIMIT_BYTES, UnsupportedAction, custom_status_json, flatten_actions
 from .state import ExecutionState, OpenTask, RecordedLeaf, RetryChain, TaskKind
-
-#: ``MessagePayloadDataConverter.Serialize(value, maxSizeInKB: 16)`` as used by SetCustomStatus.
-CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024
 
 _LEAF_KINDS = {
     ActionType.CALL_ACTIVITY: TaskKind.ACTIVITY,
@@ -45,10 +45,6 @@ _LEAF_KINDS = {
     ActionType.CALL_HTTP: TaskKind.HTTP,
 }
 _FAILURE_TYPES = (EventType.TASK_FAILED, EventType.SUB_ORCHESTRATION_FAILED)
-
-
-class UnsupportedAction(Exception):
-    """The reply asks for something the extension would reject; the orchestration fails."""
 
 
 @dataclass(frozen=True)
@@ -71,26 +67,6 @@ class Scheduled:
     messages: tuple[OutboundMessage, ...] = ()
     canceled_timers: tuple[int, ...] = ()
     children: tuple[ChildStart, ...] = ()
-
-
-def flatten_actions(actions: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Depth-first leaves of the schema V2/V3 action list, WaitForExternalEvent excluded."""
-    if len(actions) > 1:
-        # ext: ReplayOOProcOrchestration throws when a V2/V3 reply has more than one inner list.
-        raise ValueError(f"schema V2/V3 replies hold exactly one action list, got {len(actions)}")
-    leaves: list[dict[str, Any]] = []
-
-    def walk(action: dict[str, Any]) -> None:
-        kind = action.get("actionType")
-        if kind in (ActionType.WHEN_ALL, ActionType.WHEN_ANY):
-            for child in action.get("compoundActions") or []:
-                walk(child)
-        elif kind != ActionType.WAIT_FOR_EXTERNAL_EVENT:
-            leaves.append(action)
-
-    for action in actions[0] if actions else []:
-        walk(action)
-    return leaves
 
 
 class ActionRecorder:
@@ -211,7 +187,7 @@ class ActionRecorder:
         leaves = flatten_actions(actions)
         recorded = self._leaves
         for index, action in enumerate(leaves):
-            kind = ActionType(action["actionType"])
+            kind = action_type(action["actionType"])
             if kind is ActionType.CONTINUE_AS_NEW:
                 continue_as_new = action
                 continue
@@ -394,19 +370,13 @@ class ActionRecorder:
         return task_id
 
 
-def custom_status_json(reply: dict[str, Any]) -> str | None:
-    """The reply's custom status as stored JSON text, or None when the reply sets none.
-
-    Raises :class:`UnsupportedAction` with the extension's message above 16 KB of UTF-16
-    (``ext: DurableOrchestrationContext.SetCustomStatus`` -> ``MessagePayloadDataConverter``).
-    """
-    if "customStatus" not in reply:
-        return None
-    text = json.dumps(reply["customStatus"])
-    size = len(text.encode("utf-16-le"))
-    if size > CUSTOM_STATUS_LIMIT_BYTES:
-        raise UnsupportedAction(
-            "The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. "
-            f"The current payload size is {size / 1024:.2f} KB."
-        )
-    return text
+# The reply helpers moved to .replies; re-exported so that imports from here keep working.
+__all__ = [
+    "CUSTOM_STATUS_LIMIT_BYTES",
+    "ActionRecorder",
+    "KnownFunctions",
+    "Scheduled",
+    "UnsupportedAction",
+    "custom_status_json",
+    "flatten_actions",
+]

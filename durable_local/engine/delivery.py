@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..protocol import COMPLETION_EVENT_TYPES, EventType, HistoryEvent, RuntimeStatus
+from ..protocol import COMPLETION_EVENT_TYPES, EventType, HistoryEvent, RuntimeStatus, event_type
 from ..records import Message
 from .state import ExecutionState
 
@@ -61,7 +61,7 @@ def deliver(state: ExecutionState, status: RuntimeStatus, execution_id: str, mes
     seen: set[tuple[int, int]] = set()
     for message in messages:
         event = message.event
-        etype = EventType(event["EventType"])
+        etype = event_type(event["EventType"])
         if status.is_terminal:
             dropped.append((message.id, f"instance is {status}"))
             continue

@@ -28,12 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..jsontext import dumps
 from ..protocol import TERMINAL_STATUSES, EventType, HistoryEvent, RuntimeStatus
 from ..records import EpisodeCommit, InstanceRecord, Message, OutboundMessage
 from . import history as h
-from .actions import ActionRecorder, KnownFunctions, Scheduled, UnsupportedAction, custom_status_json
+from .actions import ActionRecorder, KnownFunctions, Scheduled
 from .delivery import Delivery, deliver
 from .nondeterminism import NonDeterminismError
+from .replies import UnsupportedAction, custom_status_json
 from .state import ExecutionState
 
 
@@ -152,7 +154,7 @@ class Episode:
             self._start_next_generation(state.generation + 1)
             return
         if reply.state.get("isDone") and not recorder.has_open_tasks:
-            status, output = RuntimeStatus.COMPLETED, json.dumps(reply.state.get("output"))
+            status, output = RuntimeStatus.COMPLETED, dumps(reply.state.get("output"))
         else:
             status, output = RuntimeStatus.RUNNING, None
             if self.delivery.status is RuntimeStatus.SUSPENDED:
@@ -199,6 +201,7 @@ class Episode:
             drop_pending_work=terminal,
             new_execution_id=new_execution,
             new_input=self._input if new_execution is not None else None,
+            history_base=self.record.history_len,
         )
 
     # -- internals ---------------------------------------------------------------------------

@@ -54,7 +54,9 @@ def build_context(
     and a curl start as an object (notes 1.4). Old events are spliced in as text: re-encoding the
     whole history every episode would cost as much as the SDK's replay of it.
     """
-    texts = played + [json.dumps({**event, "IsPlayed": False}) for event in new]
+    from ..jsontext import dumps  # local: this module's imports are being reworked on another branch
+
+    texts = played + [dumps({**event, "IsPlayed": False}) for event in new]
     rest: dict[str, Any] = {
         "input": json.loads(input_json) if input_json is not None else None,
         "instanceId": instance_id,
@@ -68,7 +70,7 @@ def build_context(
     if timer_settings:
         rest.update(AZURE_STORAGE_TIMER_SETTINGS)
     rest["defaultHttpAsyncRequestSleepTimeMillseconds"] = 30000  # sic: the extension's key
-    return '{"history": [' + ", ".join(texts) + "], " + json.dumps(rest)[1:]
+    return '{"history": [' + ", ".join(texts) + "], " + dumps(rest)[1:]
 
 
 def run_orchestrator(handle: Callable[[Any], str], context_json: str) -> OrchestratorReply:

@@ -11,17 +11,32 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from dateutil import parser as _dateparser
 
+from ..jsontext import dumps
 from ..protocol import EventType, HistoryEvent, RuntimeStatus
 
 
 def format_timestamp(moment: datetime) -> str:
     """``2025-01-01T12:00:00.1234560Z``: .NET's round-trip format with 7 fractional digits."""
-    moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}0Z"
+    if moment.tzinfo is UTC:
+        return _format_utc(moment)
+    return _format(moment.astimezone(UTC))
+
+
+def _format(moment: datetime) -> str:
+    if moment.year < 1000:  # isoformat pads the year to 4 digits, strftime's %Y does not
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}0Z"
+    return moment.isoformat(timespec="microseconds")[:26] + "0Z"
+
+
+# An episode stamps its OrchestratorStarted, every action it schedules and its
+# OrchestratorCompleted with the same moment (the host clock's, in UTC), so most calls repeat
+# an earlier one. Only UTC moments are cached: equal UTC datetimes are the same instant.
+_format_utc = lru_cache(maxsize=256)(_format)
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -34,7 +49,7 @@ def parse_timestamp(text: str) -> datetime:
 
 def played_text(event: HistoryEvent) -> str:
     """An event as stored: JSON text with ``IsPlayed`` true, ready to splice into later contexts."""
-    return json.dumps({**event, "IsPlayed": True})
+    return dumps({**event, "IsPlayed": True})
 
 
 def _event(event_type: EventType, at: datetime, event_id: int = -1, **fields: Any) -> HistoryEvent:
@@ -130,7 +145,7 @@ def task_scheduled(at: datetime, task_id: int, name: str, input_json: str | None
         task_id,
         Name=name,
         Version="",
-        Input=json.dumps(stored),
+        Input=dumps(stored),
         ParentTraceContext=None,
         Tags=None,
     )

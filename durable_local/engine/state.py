@@ -15,6 +15,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from ..jsontext import dumps
+
 
 class TaskKind(StrEnum):
     """What an action leaf schedules; the values are the saved-state spelling."""
@@ -120,7 +122,8 @@ class ExecutionState:
         return self.open.get(task_id)
 
     def to_json(self) -> str:
-        return json.dumps(
+        """The saved form; remembered with this value, so reading it back costs a lookup."""
+        text = dumps(
             {
                 "next_id": self.next_id,
                 "leaves": [_leaf_json(leaf) for leaf in self.leaves],
@@ -129,11 +132,22 @@ class ExecutionState:
                 "generation": self.generation,
             }
         )
+        _SAVED.remember(text, self)
+        return text
 
     @classmethod
     def from_json(cls, text: str | None) -> ExecutionState:
         if not text:
             return cls()
+        known = _SAVED.get(text)
+        if known is not None:
+            return known
+        state = cls._parse(text)
+        _SAVED.remember(text, state)
+        return state
+
+    @classmethod
+    def _parse(cls, text: str) -> ExecutionState:
         raw = json.loads(text)
         return cls(
             next_id=int(raw["next_id"]),
@@ -152,6 +166,39 @@ class ExecutionState:
             chains=tuple(_chain_from_json(chain) for chain in raw["chains"]),
             generation=int(raw.get("generation", 0)),
         )
+
+
+class _SavedStates:
+    """Recently saved or read states by their JSON text, bounded by the texts' total length.
+
+    An episode saves its state (``to_json``) and the instance's next episode reads the same text
+    back (``from_json``); remembering the value skips the parse. Values are immutable, and
+    ``from_json(to_json(s)) == s`` for every state the engine builds (a test checks it), so a
+    remembered value is exactly what parsing would give. Oldest entries go first.
+    """
+
+    def __init__(self, max_chars: int, max_text: int) -> None:
+        self._states: dict[str, ExecutionState] = {}
+        self._chars = 0
+        self._max_chars = max_chars
+        self._max_text = max_text
+
+    def get(self, text: str) -> ExecutionState | None:
+        return self._states.get(text)
+
+    def remember(self, text: str, state: ExecutionState) -> None:
+        if len(text) > self._max_text or text in self._states:
+            return
+        self._states[text] = state
+        self._chars += len(text)
+        while self._chars > self._max_chars and self._states:
+            oldest = next(iter(self._states))
+            del self._states[oldest]
+            self._chars -= len(oldest)
+
+
+#: a few MB of small states: enough for thousands of instances in flight at once
+_SAVED = _SavedStates(max_chars=4_000_000, max_text=16_384)
 
 
 # -- JSON layout (kept as earlier versions wrote it) ---------------------------------------------

@@ -154,6 +154,37 @@ def test_commits_for_another_execution_or_an_already_consumed_message_are_stale(
     assert len(store.get_history("i1")) == 2  # the duplicate wrote nothing
 
 
+def test_an_episode_appends_after_the_history_it_started_from(store: SqliteStore) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [start.id], history_base=0))
+    record = store.get_instance("i1")
+    assert record is not None and record.history_len == 2
+    store.enqueue(_timer(5, T0))
+    [fired] = store.fetch_messages("i1", T0)
+    store.commit_episode(_commit(store, [fired.id], history_base=record.history_len))
+    assert [e["EventType"] for e in store.get_history("i1")] == [
+        EventType.ORCHESTRATOR_STARTED,
+        EventType.ORCHESTRATOR_COMPLETED,
+    ] * 2
+    assert store.get_instance("i1").history_len == 4
+
+
+def test_a_commit_whose_history_grew_meanwhile_is_stale_and_writes_nothing(store: SqliteStore) -> None:
+    _create(store)
+    [start] = store.fetch_messages("i1", T0)
+    store.enqueue(_timer(5, T0))
+    # two episodes that both read the instance before either committed, each consuming a message
+    first, second = store.fetch_messages("i1", T0)
+    assert first.id == start.id
+    store.commit_episode(_commit(store, [first.id], history_base=0))
+    with pytest.raises(StaleCompletion, match="history grew"):
+        store.commit_episode(_commit(store, [second.id], history_base=0, custom_status='"late"'))
+    assert [m.id for m in store.fetch_messages("i1", T0)] == [second.id]  # not consumed
+    assert len(store.get_history("i1")) == 2
+    assert store.get_instance("i1").status.custom_status is None  # the instance row was not updated
+
+
 def test_activity_lease_completion_and_lost_lease(store: SqliteStore) -> None:
     _create(store)
     [start] = store.fetch_messages("i1", T0)

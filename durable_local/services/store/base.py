@@ -87,7 +87,8 @@ class Store(Protocol):
 
     def commit_episode(self, commit: EpisodeCommit) -> None:
         """Apply an episode atomically. Raises ``StaleCompletion`` (nothing written) when the
-        instance moved to another execution or a consumed message is gone."""
+        instance moved to another execution, a consumed message is gone, or the history grew past
+        ``commit.history_base`` meanwhile."""
 
     def rewind(self, plan: RewindPlan) -> None:
         """Apply a rewind atomically: tombstones written over history rows, the instances back to

@@ -15,15 +15,25 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ...errors import InstanceAlreadyExists, StaleCompletion
+from ...instances import InstanceStatus
 from ...protocol import TERMINAL_STATUSES, WAKES_SUSPENDED_TYPES, HistoryEvent, RuntimeStatus
 from ...records import ChildStart, EpisodeCommit, InstanceRecord, Message, OutboundMessage, ParentRef, RewindPlan
 from .sqlite_activities import ActivityQueue
-from .sqlite_base import from_micros, iso, to_micros
+from .sqlite_base import from_iso, from_micros, iso, to_micros
 from .sqlite_entities import EntityTables
 from .sqlite_queries import InstanceQueries
 from .sqlite_triggers import TriggerStateTables
 
 _TERMINAL = tuple(str(s) for s in TERMINAL_STATUSES)
+_UPDATE_INSTANCE = (
+    "UPDATE instances SET status = ?, output = ?, custom_status = ?, exec_state = ?, last_updated_at = ?,"
+    " execution_id = ? WHERE instance_id = ? AND execution_id = ?"
+)
+#: continue-as-new: the new execution's input too
+_UPDATE_INSTANCE_NEW_EXECUTION = (
+    "UPDATE instances SET status = ?, output = ?, custom_status = ?, exec_state = ?, last_updated_at = ?,"
+    " execution_id = ?, input = ? WHERE instance_id = ? AND execution_id = ?"
+)
 
 
 class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTables):
@@ -55,6 +65,21 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
     ) -> None:
         with self._tx() as db:
             self._create(db, instance_id, name, execution_id, input_json, now, start_event, parent, replace_live)
+        # the row just written, as get_instance would read it: the first episode needs no SELECT
+        stamp = from_iso(iso(now))
+        status = InstanceStatus(
+            instance_id=instance_id,
+            name=name,
+            runtime_status=RuntimeStatus.PENDING,
+            execution_id=execution_id,
+            input=input_json,
+            output=None,
+            custom_status=None,
+            created_at=stamp,
+            last_updated_at=stamp,
+            parent_instance_id=parent.instance_id if parent else None,
+        )
+        self._records.put(instance_id, InstanceRecord(status, None, parent, 0))
 
     def _create(
         self,
@@ -95,12 +120,21 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
         self._insert(db, OutboundMessage(instance_id, None, start_event, now))
 
     def get_instance(self, instance_id: str) -> InstanceRecord | None:
+        records = self._records
+        records.check_version(self._db.execute("PRAGMA data_version").fetchone()[0])
+        record = records.get(instance_id)
+        if record is not None:
+            return record
         row = self._db.execute(
             "SELECT *, (SELECT COALESCE(MAX(seq) + 1, 0) FROM history h WHERE h.instance_id = i.instance_id) AS history_len"
             " FROM instances i WHERE instance_id = ?",
             (instance_id,),
         ).fetchone()
-        return self._record(row) if row is not None else None
+        if row is None:
+            return None
+        record = self._record(row)
+        records.put(instance_id, record)
+        return record
 
     def _record(self, row: sqlite3.Row) -> InstanceRecord:
         parent = None
@@ -148,67 +182,88 @@ class SqliteStore(InstanceQueries, ActivityQueue, EntityTables, TriggerStateTabl
 
     # -- episodes ----------------------------------------------------------------------------
     def commit_episode(self, commit: EpisodeCommit) -> None:
+        stamp = iso(commit.now)
+        try:
+            self._commit_episode(commit, stamp)
+        except BaseException:
+            self._records.forget(commit.instance_id)
+            raise
+        self._records.committed(commit, from_iso(stamp))
+
+    def _commit_episode(self, commit: EpisodeCommit, stamp: str) -> None:
+        execution_id = commit.new_execution_id or commit.execution_id
         with self._tx() as db:
-            row = db.execute(
-                "SELECT execution_id, COALESCE((SELECT MAX(seq) FROM history WHERE instance_id = ?), -1) AS last"
-                " FROM instances WHERE instance_id = ?",
-                (commit.instance_id, commit.instance_id),
-            ).fetchone()
-            if row is None or row["execution_id"] != commit.execution_id:
+            # The instance row first: its update is also the check that the episode's execution is
+            # still the instance's (no row changed: purged, or moved to another execution).
+            updated = db.execute(
+                _UPDATE_INSTANCE if commit.new_execution_id is None else _UPDATE_INSTANCE_NEW_EXECUTION,
+                (
+                    str(commit.status),
+                    commit.output,
+                    commit.custom_status,
+                    commit.exec_state,
+                    stamp,
+                    execution_id,
+                    *(() if commit.new_execution_id is None else (commit.new_input,)),
+                    commit.instance_id,
+                    commit.execution_id,
+                ),
+            ).rowcount
+            if updated != 1:
                 raise StaleCompletion(f"{commit.instance_id}: instance was purged or moved to another execution")
             self._step("consume")
             for message_id in commit.consumed:
                 if db.execute("DELETE FROM messages WHERE id = ?", (message_id,)).rowcount != 1:
                     raise StaleCompletion(f"{commit.instance_id}: message {message_id} was already consumed")
             self._step("history")
-            seq = row["last"] + 1
-            execution_id = commit.execution_id
             if commit.new_execution_id is not None:
                 db.execute("DELETE FROM history WHERE instance_id = ?", (commit.instance_id,))
-                execution_id = commit.new_execution_id
-                seq = 0
-            db.executemany(
-                "INSERT INTO history (instance_id, seq, event) VALUES (?,?,?)",
-                [(commit.instance_id, seq + i, text) for i, text in enumerate(commit.append_history)],
-            )
+            if commit.append_history:
+                self._append_history(db, commit)
             self._step("activities")
-            db.executemany(
-                "INSERT OR IGNORE INTO activities (instance_id, execution_id, task_id, name, input) VALUES (?,?,?,?,?)",
-                [(commit.instance_id, execution_id, a.task_id, a.name, a.input_json) for a in commit.activities],
-            )
+            if commit.activities:
+                db.executemany(
+                    "INSERT OR IGNORE INTO activities (instance_id, execution_id, task_id, name, input) VALUES (?,?,?,?,?)",
+                    [(commit.instance_id, execution_id, a.task_id, a.name, a.input_json) for a in commit.activities],
+                )
             self._step("messages")
             for message in commit.messages:
                 self._insert(db, message)
-            db.executemany(
-                "DELETE FROM messages WHERE instance_id = ? AND task_id = ?",
-                [(commit.instance_id, timer_id) for timer_id in commit.canceled_timers],
-            )
+            if commit.canceled_timers:
+                db.executemany(
+                    "DELETE FROM messages WHERE instance_id = ? AND task_id = ?",
+                    [(commit.instance_id, timer_id) for timer_id in commit.canceled_timers],
+                )
             for child in commit.children:
                 self._start_child(db, commit.now, child)
             if commit.drop_pending_work:
                 db.execute("DELETE FROM messages WHERE instance_id = ? AND task_id IS NOT NULL", (commit.instance_id,))
                 db.execute("DELETE FROM activities WHERE instance_id = ? AND lock_token IS NULL", (commit.instance_id,))
             self._step("instance")
-            db.execute(
-                "UPDATE instances SET status = ?, output = ?, custom_status = ?, exec_state = ?, last_updated_at = ?,"
-                " execution_id = ? WHERE instance_id = ?",
-                (
-                    str(commit.status),
-                    commit.output,
-                    commit.custom_status,
-                    commit.exec_state,
-                    iso(commit.now),
-                    execution_id,
-                    commit.instance_id,
-                ),
-            )
-            if commit.new_execution_id is not None:
-                db.execute("UPDATE instances SET input = ? WHERE instance_id = ?", (commit.new_input, commit.instance_id))
             self._step("commit")
+
+    @staticmethod
+    def _append_history(db: sqlite3.Connection, commit: EpisodeCommit) -> None:
+        """Append the episode's events after the history it started from (see ``history_base``)."""
+        if commit.new_execution_id is not None:
+            seq = 0
+        elif commit.history_base is not None:
+            seq = commit.history_base
+        else:
+            row = db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM history WHERE instance_id = ?", (commit.instance_id,))
+            seq = row.fetchone()[0]
+        try:
+            db.executemany(
+                "INSERT INTO history (instance_id, seq, event) VALUES (?,?,?)",
+                [(commit.instance_id, seq + i, text) for i, text in enumerate(commit.append_history)],
+            )
+        except sqlite3.IntegrityError as err:  # a position past the episode's start is taken
+            raise StaleCompletion(f"{commit.instance_id}: its history grew while the episode ran") from err
 
     def rewind(self, plan: RewindPlan) -> None:
         with self._tx() as db:
             for rewind in plan.instances:
+                self._records.forget(rewind.instance_id)
                 row = db.execute(
                     "SELECT execution_id FROM instances WHERE instance_id = ?", (rewind.instance_id,)
                 ).fetchone()

@@ -20,18 +20,20 @@ class ActivityQueue(SqliteBase):
         # A read first: the idle loop asks often, and a write transaction costs more.
         if self._db.execute("SELECT 1 FROM activities WHERE lock_token IS NULL LIMIT 1").fetchone() is None:
             return []
+        # One token for the claim: a lease is the pair (row id, token), and the token is new for
+        # every claim, so a row claimed again (after a crash released it) never matches the old lease.
+        token = uuid.uuid4().hex
         with self._tx() as db:
             rows = db.execute(
                 "SELECT * FROM activities WHERE lock_token IS NULL ORDER BY id LIMIT ?", (limit,)
             ).fetchall()
-            items = []
-            for r in rows:
-                token = uuid.uuid4().hex
-                db.execute("UPDATE activities SET lock_token = ?, attempts = attempts + 1 WHERE id = ?", (token, r["id"]))
-                items.append(
-                    ActivityItem(r["id"], r["instance_id"], r["execution_id"], r["task_id"], r["name"], r["input"], token, r["attempts"] + 1)
-                )
-            return items
+            db.executemany(
+                "UPDATE activities SET lock_token = ?, attempts = attempts + 1 WHERE id = ?", [(token, r["id"]) for r in rows]
+            )
+            return [
+                ActivityItem(r["id"], r["instance_id"], r["execution_id"], r["task_id"], r["name"], r["input"], token, r["attempts"] + 1)
+                for r in rows
+            ]
 
     def complete_activities(self, outcomes: list[ActivityOutcome]) -> list[ActivityItem]:
         stale: list[ActivityItem] = []

@@ -13,15 +13,17 @@ import base64
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 
 from ...errors import ClientRequestError
 from ...instances import InstanceStatus
+from ...jsontext import dumps
 from ...protocol import RuntimeStatus
 from ...records import OutboundMessage
+from .record_cache import RecordCache
 
 _SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,11 +40,31 @@ def from_micros(micros: int) -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2026-01-01T00:00:00.000000Z``: fixed width, so that the text sorts as the time does."""
+    moment = moment.astimezone(UTC)
+    if moment.year < 1000:  # isoformat pads the year to 4 digits, strftime's %Y does not
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"  # a third of strftime's cost
 
 
 def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)  # 3.11 reads the trailing Z; strptime costs 10x more
+
+
+class _Transaction:
+    """The context manager of :meth:`SqliteBase._tx` (a class: cheaper than ``@contextmanager``)."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
 class SqliteBase:
@@ -60,17 +82,13 @@ class SqliteBase:
         self._db.executescript(_SCHEMA)
         #: test hook: called with a step name inside commit_episode; raising there aborts it
         self.fault = fault
+        #: instance records this connection read or wrote (see :mod:`.record_cache`)
+        self._records = RecordCache()
+        self._records.check_version(self._db.execute("PRAGMA data_version").fetchone()[0])
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
+    def _tx(self) -> _Transaction:
+        """``with self._tx() as db``: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on any exception."""
+        return _Transaction(self._db)
 
     def _step(self, name: str) -> None:
         if self.fault is not None:
@@ -94,8 +112,7 @@ class SqliteBase:
             parent_instance_id=row["parent_instance_id"],
         )
 
-    @staticmethod
-    def _insert(db: sqlite3.Connection, message: OutboundMessage) -> None:
+    def _insert(self, db: sqlite3.Connection, message: OutboundMessage) -> None:
         if message.auto_start:
             stamp = iso(message.visible_at)
             db.execute(
@@ -112,12 +129,12 @@ class SqliteBase:
                 to_micros(message.visible_at),
                 message.event["EventType"],
                 message.timer_id,
-                json.dumps(message.event),
+                dumps(message.event),
             ),
         )
 
-    @staticmethod
-    def _delete_instance(db: sqlite3.Connection, instance_id: str) -> int:
+    def _delete_instance(self, db: sqlite3.Connection, instance_id: str) -> int:
+        self._records.forget(instance_id)
         for table in ("history", "messages", "activities", "entities", "entity_operations"):
             db.execute(f"DELETE FROM {table} WHERE instance_id = ?", (instance_id,))
         return db.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,)).rowcount

@@ -23,6 +23,7 @@ class EntityTables(SqliteBase):
 
     def commit_entity_batch(self, commit: EntityBatchCommit) -> None:
         entity = commit.entity
+        self._records.forget(entity.instance_id)  # its row's input and custom status change
         with self._tx() as db:
             if db.execute("SELECT 1 FROM instances WHERE instance_id = ?", (entity.instance_id,)).fetchone() is None:
                 raise StaleCompletion(f"{entity.instance_id}: the entity was purged while its batch ran")
