@@ -27,6 +27,7 @@ from durable_local.records import EpisodeCommit
 from durable_local.services.clock import Clock
 from durable_local.services.loader import OutputBinding, Registry
 from durable_local.services.store import SqliteStore
+from durable_local.workers import WorkerPool
 
 APPS = Path(__file__).resolve().parent / "apps"
 HELLO_APP = APPS / "hello_cities"
@@ -93,17 +94,33 @@ async def running_engine(
     bindings: Any = None,
     max_activities: int | None = None,
     store_meter: Any = None,
+    workers: int = 0,
+    meter: Any = None,
+    capture: Any = None,
 ) -> AsyncIterator[tuple[DurableHost, CommitLog]]:
-    """A started engine on a fresh store; ``state`` is ``file`` (temp dir) or ``memory``."""
+    """A started engine on a fresh store; ``state`` is ``file`` (temp dir) or ``memory``.
+
+    ``workers`` > 0 runs the app in that many worker processes (as ``--workers N``); ``meter``
+    (a :class:`~bench.metering.CpuMeter`) then measures their CPU too, and ``capture`` (a
+    :class:`~bench.sdk_only.ContextCapture`) records the episodes they run.
+    """
     with tempfile.TemporaryDirectory(prefix="durable-bench-") as tmp:
         path = str(Path(tmp) / "state.sqlite") if state == "file" else ":memory:"
         store = SqliteStore(path)
+        pool = WorkerPool(registry, workers) if workers else None
+        if pool is not None:
+            await pool.start()
+            if meter is not None:
+                meter.workers = pool
+            if capture is not None:
+                capture.instrument_runner(pool, registry)
         host = create_host(
             registry,
             store=store,
             clock=clock,
             bindings=bindings if bindings is not None else DiscardingBindings(),
             max_activities=max_activities,
+            runner=pool,
         )
         if store_meter is not None:
             store_meter.attach(store)
@@ -114,6 +131,8 @@ async def running_engine(
             yield host, log
         finally:
             await host.dispatcher.stop()
+            if pool is not None:
+                await pool.stop()
             store.close()
 
 

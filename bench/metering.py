@@ -176,6 +176,9 @@ class CpuMeter:
         self.http_functions = CpuAccount()
         self._process_start = self._wall_start = 0.0
         self._process_seconds = self._wall_seconds = 0.0
+        #: the worker pool whose processes' CPU is measured too (``--workers N``)
+        self.workers: Any = None
+        self._workers_start = self._workers_seconds = 0.0
 
     def instrument(self, registry: Registry) -> Registry:
         """Replace every function in ``registry`` (in place) by a timed copy; returns it."""
@@ -196,15 +199,29 @@ class CpuMeter:
             self.store.enabled = True
         self._process_start = time.process_time()
         self._wall_start = time.perf_counter()
+        self._workers_start = self._worker_cpu()
 
     def stop(self) -> None:
         self._process_seconds = time.process_time() - self._process_start
         self._wall_seconds = time.perf_counter() - self._wall_start
+        self._workers_seconds = self._worker_cpu() - self._workers_start
         if self.store is not None:
             self.store.enabled = False
 
+    def _worker_cpu(self) -> float:
+        """User + system CPU seconds of the worker processes so far (0 without workers)."""
+        if self.workers is None:
+            return 0.0
+        return sum(process_cpu_seconds(w.pid) for w in self.workers.workers() if w.pid is not None)
+
     def report(self, orchestrations: int, activities: int | None = None) -> dict[str, Any]:
-        """CPU figures for the window; ``sdk`` = orchestrator handles + activity code."""
+        """CPU figures for the window; ``sdk`` = orchestrator handles + activity code.
+
+        With worker processes the app's code runs there: ``sdk`` is then 0 in this process,
+        ``host`` is all of this process's CPU (its own work and the calls to the workers), and
+        ``worker_cpu_ms_per_orchestration`` is the workers' CPU (the SDK, the activities and
+        their side of the calls).
+        """
         process = self._process_seconds
         sdk = self.orchestrators.seconds + self.activities.seconds
         http = self.http_functions.seconds
@@ -231,12 +248,26 @@ class CpuMeter:
         if orchestrations > 1 and process > 0:
             # throughput the process would reach with a core of its own (CPU-bound)
             result["orchestrations_per_cpu_s"] = round(orchestrations / process, 2)
+        if self.workers is not None:
+            result["workers"] = self.workers.worker_count
+            result["worker_cpu_ms_per_orchestration"] = round(self._workers_seconds * 1000 / per, 4)
+            result["total_cpu_ms_per_orchestration"] = round((process + self._workers_seconds) * 1000 / per, 4)
         if self.store is not None:
             result.update(self.store.report(per))
         if activities:
             result["host_cpu_ms_per_activity"] = round(host * 1000 / activities, 4)
             result["sdk_cpu_ms_per_activity"] = round(sdk * 1000 / activities, 4)
         return result
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of process ``pid`` (Linux ``/proc/<pid>/stat`` fields 14 and 15)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # gone: its time is lost, which a benchmark run must not hide
+        raise RuntimeError(f"worker process {pid} is gone; its CPU time cannot be measured") from None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: Iterable[float], p: float) -> float | None:

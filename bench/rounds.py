@@ -6,6 +6,12 @@ engine and the SDK alone) are compared only in alternating rounds of the same se
     .venv/bin/python bench/rounds.py --rounds 3 --side before=/tmp/wt-before --side after=. \\
         --out /tmp/rounds.jsonl -- hello-cities5 --n 500
 
+A side may add arguments of its own (``--extra LABEL="--workers 2"``), so that one checkout
+can be run in several configurations in the same alternating rounds::
+
+    .venv/bin/python bench/rounds.py --rounds 5 --side in-process=. --side workers-1=. --side workers-2=. \
+        --extra workers-1="--workers 1" --extra workers-2="--workers 2" -- hello-cities5 --n 500
+
 Each round runs ``bench/run.py ARGS`` once per side, each in a fresh process of this
 interpreter started in that side's checkout (its ``bench/run.py`` imports its own
 ``durable_local``); the order of the sides is reversed every other round (A B, B A, A B, ...)
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import statistics
 import subprocess
 import sys
@@ -27,6 +34,8 @@ from typing import Any
 #: the figures summarised when a run reports them (see bench/run.py and bench/sdk_only.py)
 FIGURES = (
     "orchestrations_per_s",
+    "worker_cpu_ms_per_orchestration",
+    "total_cpu_ms_per_orchestration",
     "activities_per_s",
     "sdk_only_orch_per_s",
     "ratio",
@@ -50,10 +59,20 @@ def _side(text: str) -> tuple[str, Path]:
     return label, path
 
 
+def _extra(text: str) -> tuple[str, list[str]]:
+    label, sep, args = text.partition("=")
+    if not sep or not label:
+        raise argparse.ArgumentTypeError(f'expected LABEL="ARGS", got {text!r}')
+    return label, shlex.split(args)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="rounds (each runs every side once)")
     parser.add_argument("--side", type=_side, action="append", required=True, help="LABEL=CHECKOUT, repeatable")
+    parser.add_argument(
+        "--extra", type=_extra, action="append", default=[], help='LABEL="ARGS": more bench/run.py arguments for that side'
+    )
     parser.add_argument("--out", type=Path, default=None, help="append every run's object (JSON lines) here")
     parser.add_argument("bench_args", nargs=argparse.REMAINDER, help="after --: the arguments of bench/run.py")
     options = parser.parse_args(argv)
@@ -61,6 +80,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         options.bench_args = options.bench_args[1:]
     if not options.bench_args:
         parser.error("give bench/run.py's arguments after --")
+    labels = {label for label, _ in options.side}
+    unknown = sorted({label for label, _ in options.extra} - labels)
+    if unknown:
+        parser.error(f"--extra for sides that do not exist: {', '.join(unknown)}")
     return options
 
 
@@ -106,10 +129,13 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     runs: list[dict[str, Any]] = []
+    extra: dict[str, list[str]] = {}
+    for label, args in options.extra:
+        extra.setdefault(label, []).extend(args)
     for round_no in range(1, options.rounds + 1):
         sides = options.side if round_no % 2 else list(reversed(options.side))
         for label, root in sides:
-            for obj in run_side(root, options.bench_args):
+            for obj in run_side(root, [*options.bench_args, *extra.get(label, [])]):
                 obj = {"side": label, "round": round_no, **obj}
                 runs.append(obj)
                 if options.out is not None:

@@ -8,6 +8,7 @@
     .venv/bin/python bench/run.py step-latency [--n 200]
     .venv/bin/python bench/run.py all                         # every scenario, one line each
     .venv/bin/python bench/run.py hello-cities5 --n 300 --profile /tmp/hello.pstats --profile-top 40
+    .venv/bin/python bench/run.py hello-cities5 --n 500 --workers 2   # the app in two worker processes
 
 Every object holds ``scenario``, ``n``, ``wall_s``, ``p50_ms``/``p95_ms`` (null where a
 scenario has no per-item latency), ``sdk_cpu_share`` and the scenario's own figures, plus
@@ -60,6 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clock", choices=["system", "manual"], default="system", help="clock for the scenarios without timers")
     parser.add_argument("--storage", choices=["azurite", "none"], default="azurite", help="queue output binding target (time-skip, approval-http)")
     parser.add_argument("--max-activities", type=int, default=None, help="concurrent activities (default: the app's host.json)")
+    parser.add_argument("--workers", type=int, default=0, help="worker processes running the app (0: in the bench's own process, as the test API; N: as `durable-local start --workers N`)")
     parser.add_argument("--warmup", type=int, default=5, help="instances run before the measured window")
     parser.add_argument("--concurrency", type=int, default=10, help="approval-http: concurrent clients")
     parser.add_argument("--poll-ms", type=float, default=5.0, help="approval-http: client status poll interval")

@@ -42,6 +42,11 @@ def _load(app_dir: Path, meter: CpuMeter, capture: ContextCapture | None = None)
     return meter.instrument(registry)
 
 
+def _engine_options(options: Namespace, meter: CpuMeter, capture: ContextCapture | None = None) -> dict[str, Any]:
+    """``running_engine``'s worker options: ``--workers N`` (0: in process), measured and captured."""
+    return {"workers": getattr(options, "workers", 0) or 0, "meter": meter, "capture": capture}
+
+
 def _capture(options: Namespace) -> ContextCapture | None:
     """A context capture for the SDK-only figures unless ``--no-sdk-only``."""
     return ContextCapture() if getattr(options, "sdk_only", True) else None
@@ -66,7 +71,7 @@ async def hello_cities5(options: Namespace) -> dict[str, Any]:
     meter = CpuMeter(breakdown=options.breakdown)
     capture = _capture(options)
     with _load(HELLO_APP, meter, capture) as registry:
-        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store) as (host, log):
+        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store, **_engine_options(options, meter, capture)) as (host, log):
             await _warm_up(host, log, "hello_cities5", options.warmup)
             base = len(log.finished)
             episodes_before = host.dispatcher.episodes
@@ -114,7 +119,7 @@ async def fan_out(options: Namespace) -> dict[str, Any]:
     k = options.n or 1000
     meter = CpuMeter(breakdown=options.breakdown)
     with _load(HELLO_APP, meter) as registry:
-        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store) as (host, log):
+        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store, **_engine_options(options, meter)) as (host, log):
             await _warm_up(host, log, "fan_out_fan_in", options.warmup, 10)
             base = len(log.finished)
             episodes_before = host.dispatcher.episodes
@@ -159,7 +164,7 @@ async def long_sequence(options: Namespace) -> dict[str, Any]:
     meter = CpuMeter(breakdown=options.breakdown)
     meter.orchestrators.keep_samples()
     with _load(HELLO_APP, meter) as registry:
-        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store) as (host, log):
+        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store, **_engine_options(options, meter)) as (host, log):
             await _warm_up(host, log, "long_sequence", options.warmup, 10)
             base = len(log.finished)
             meter.start()
@@ -237,7 +242,7 @@ async def step_latency(options: Namespace) -> dict[str, Any]:
     meter = CpuMeter(breakdown=options.breakdown)
     capture = _capture(options)
     with _load(HELLO_APP, meter, capture) as registry:
-        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store) as (host, log):
+        async with running_engine(registry, clock=_clock(options.clock), state=options.state, max_activities=options.max_activities, store_meter=meter.store, **_engine_options(options, meter, capture)) as (host, log):
             await _warm_up(host, log, "one_step", options.warmup)
             base = len(log.finished)
             starts: dict[str, float] = {}
@@ -312,7 +317,7 @@ async def time_skip(options: Namespace) -> dict[str, Any]:
         start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
         clock = AutoSkipClock(start)
         async with notification_bindings(options.storage) as (bindings, storage_facts):
-            async with running_engine(registry, clock=clock, state=options.state, bindings=bindings, max_activities=options.max_activities, store_meter=meter.store) as (host, log):
+            async with running_engine(registry, clock=clock, state=options.state, bindings=bindings, max_activities=options.max_activities, store_meter=meter.store, **_engine_options(options, meter)) as (host, log):
                 walls: list[float] = []
                 skipped: list[float] = []
                 meter.start()

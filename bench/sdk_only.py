@@ -15,20 +15,30 @@ how many orchestrations the captured episodes belong to).
 The capture costs one tuple and one list append per episode; it runs inside the metering's
 timed wrapper when the capture is installed first (:func:`bench.scenarios._load`), so that cost
 is charged to the SDK, not the host.
+
+With worker processes (``--workers N``) the handles run in the workers, so
+:meth:`ContextCapture.instrument_runner` records each :class:`~durable_local.workers.OrchestratorCall`
+and the parsed reply the host received instead; the replay then runs the same SDK handles in
+this process and checks that each reply parses to the same state.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
 
+from durable_local.engine.episode import OrchestratorReply
+from durable_local.engine.executor import reply_from_exception, reply_from_text
 from durable_local.services.loader import Registry
+from durable_local.workers import OrchestratorCall
 
-#: what an episode's handle call gave: ("ok", reply JSON) or ("raised", "<type>: <message>")
-Outcome = tuple[str, str]
+#: what an episode's handle call gave: ("ok", reply JSON), ("raised", "<type>: <message>"), or
+#: ("reply", the OrchestratorReply the host received from a worker process)
+Outcome = tuple[str, Any]
 
 
 class ContextCapture:
@@ -62,6 +72,21 @@ class ContextCapture:
         capturing.__wrapped__ = handle  # type: ignore[attr-defined]
         return capturing
 
+    def instrument_runner(self, runner: Any, registry: Registry) -> None:
+        """Record the episodes a worker pool runs (``runner.orchestrate``), for the same replay."""
+        original = runner.orchestrate
+        # the SDK's own handles, under any wrapper of this process's metering
+        handles = {name: inspect.unwrap(o.handle) for name, o in registry.orchestrators.items()}
+        episodes = self.episodes
+
+        async def capturing(call: OrchestratorCall) -> OrchestratorReply:
+            reply = await original(call)
+            if self.enabled:
+                episodes.append((handles[call.name], call.context_json, ("reply", reply)))
+            return reply
+
+        runner.orchestrate = capturing
+
     def start(self) -> None:
         self.episodes.clear()
         self.enabled = True
@@ -80,18 +105,19 @@ class ContextCapture:
         if not episodes:
             raise RuntimeError("no orchestrator episode was captured")
         calls = [(handle, context) for handle, context, _ in episodes]
-        replies: list[Outcome] = []
-        append = replies.append
+        results: list[tuple[bool, Any]] = []
+        append = results.append
         gc.collect()  # garbage left by the host run is not the SDK's to collect
         cpu_started = time.process_time()
         started = time.perf_counter()
         for handle, context in calls:
             try:
-                append(("ok", handle(context)))
+                append((True, handle(context)))
             except Exception as err:
-                append(("raised", f"{type(err).__name__}: {err}"))
+                append((False, err))
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        replies = [_outcome(episode[2][0], result) for episode, result in zip(episodes, results, strict=True)]
         mismatched = [i for i, (episode, reply) in enumerate(zip(episodes, replies, strict=True)) if episode[2] != reply]
         if mismatched:
             first = mismatched[0]
@@ -112,6 +138,14 @@ class ContextCapture:
         if host_rate is not None:
             result["ratio"] = round(host_rate / rate, 4)
         return result
+
+
+def _outcome(kind: str, result: tuple[bool, Any]) -> Outcome:
+    """A replay's result in the form of the captured outcome it is compared with."""
+    ok, value = result
+    if kind == "reply":  # the host got it parsed from a worker: parse this one the same way
+        return ("reply", reply_from_text(value) if ok else reply_from_exception(value))
+    return ("ok", value) if ok else ("raised", f"{type(value).__name__}: {value}")
 
 
 __all__ = ["ContextCapture", "Outcome"]

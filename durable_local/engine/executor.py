@@ -78,9 +78,14 @@ def run_orchestrator(handle: Callable[[Any], str], context_json: str) -> Orchest
     try:
         raw = handle(context_json)
     except Exception as err:  # user code: a failure is data, not a crash
-        return _reply_from_exception(err)
+        return reply_from_exception(err)
+    return reply_from_text(raw)
+
+
+def reply_from_text(raw: object) -> OrchestratorReply:
+    """The reply for what ``handle`` returned: the OrchestratorState JSON, or why it is unusable."""
     try:
-        state = json.loads(raw)
+        state = json.loads(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError) as err:
         return OrchestratorReply({}, f"The orchestrator returned a reply that is not JSON: {err}")
     if not isinstance(state, dict):
@@ -88,7 +93,8 @@ def run_orchestrator(handle: Callable[[Any], str], context_json: str) -> Orchest
     return OrchestratorReply(state, state.get("error"))
 
 
-def _reply_from_exception(err: Exception) -> OrchestratorReply:
+def reply_from_exception(err: Exception) -> OrchestratorReply:
+    """The reply for an exception out of ``handle``: the state after ``$OutOfProcData$:``, if any."""
     message = str(err)
     # ext: OutOfProcExceptionHelpers.TryExtractOutOfProcStateJson
     head, sep, tail = message.partition(OUT_OF_PROC_LABEL)
