@@ -6,6 +6,7 @@
     .venv/bin/python bench/run.py long-sequence [--n 1000]    # n = M sequential steps
     .venv/bin/python bench/run.py time-skip [--n 5]           # n = runs of ten daily reminders
     .venv/bin/python bench/run.py step-latency [--n 200]
+    .venv/bin/python bench/run.py worker-call [--n 2000]     # one call into a worker vs in process
     .venv/bin/python bench/run.py all                         # every scenario, one line each
     .venv/bin/python bench/run.py hello-cities5 --n 300 --profile /tmp/hello.pstats --profile-top 40
     .venv/bin/python bench/run.py hello-cities5 --n 500 --workers 2   # the app in two worker processes
@@ -47,7 +48,13 @@ async def _approval_http(options: argparse.Namespace) -> dict[str, Any]:
     return await approval_http(options)
 
 
-RUNNERS = {**SCENARIOS, "approval-http": _approval_http}
+async def _worker_call(options: argparse.Namespace) -> dict[str, Any]:
+    from bench.transport import worker_call
+
+    return await worker_call(options)
+
+
+RUNNERS = {**SCENARIOS, "approval-http": _approval_http, "worker-call": _worker_call}
 ORDER = ["hello-cities5", "approval-http", "fan-out", "long-sequence", "time-skip", "step-latency"]
 #: --state default per scenario: ten reminders are measured on :memory: (goal G1's setting).
 DEFAULT_STATE = {"time-skip": "memory"}
@@ -55,7 +62,7 @@ DEFAULT_STATE = {"time-skip": "memory"}
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=[*ORDER, "all"])
+    parser.add_argument("scenario", choices=[*ORDER, "worker-call", "all"])
     parser.add_argument("--n", type=int, default=None, help="size: orchestrations, K fan-out activities, M steps or runs (scenario default if omitted)")
     parser.add_argument("--state", choices=["file", "memory"], default=None, help="SQLite file in a temp dir (default) or :memory:")
     parser.add_argument("--clock", choices=["system", "manual"], default="system", help="clock for the scenarios without timers")
