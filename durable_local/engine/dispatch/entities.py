@@ -18,9 +18,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
 
-from ...errors import StaleCompletion
 from ...protocol import EXTENSION_VERSION
 from ...records import Message
 from ...services.clock import Clock
@@ -28,42 +26,24 @@ from ...services.loader import Registry
 from ...services.store import Store
 from ...workers.calls import EntityCall, FunctionRunner
 from ..entities import BatchReplyError, EntityBatch, EntityId, OperationOutcome, Request
-from .policy import DispatcherOptions, Retries
+from .policy import DispatcherOptions
+from .work_items import WorkItemRunner
 
 logger = logging.getLogger("durable_local")
 
 
-class EntityRunner:
+class EntityRunner(WorkItemRunner):
     """Runs the queued requests of an entity as one batch; see the module docstring."""
+
+    kind = "entity batch"
 
     def __init__(
         self, store: Store, registry: Registry, clock: Clock, options: DispatcherOptions, runner: FunctionRunner
     ) -> None:
-        self.store = store
-        self.runner = runner
-        self.registry = registry
-        self.clock = clock
-        self.options = options
-        self.retries = Retries(options.backoff)
+        super().__init__(store, registry, clock, options, runner)
         self._sequence = 0
         #: batches committed (a benchmark figure)
         self.batches = 0
-        #: called after every committed batch
-        self.on_commit: Callable[[], None] | None = None
-
-    async def run(self, instance_id: str) -> bool:
-        """Run one batch for the entity; True when something was committed. Never raises."""
-        try:
-            committed = await self._run(instance_id)
-        except StaleCompletion as err:
-            logger.warning("%s: dropped a stale entity batch: %s", instance_id, err)
-            return True
-        except Exception:
-            delay = self.retries.failed(instance_id)
-            logger.exception("%s: entity batch abandoned; retrying in %.2fs", instance_id, delay)
-            return False
-        self.retries.succeeded(instance_id)
-        return committed
 
     async def _run(self, instance_id: str) -> bool:
         now = self.clock.now()

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
-from ...errors import StaleCompletion
 from ...protocol import TERMINAL_STATUSES
 from ...records import InstanceRecord
 from ...services.clock import Clock
@@ -24,47 +22,25 @@ from ..actions import KnownFunctions
 from ..episode import Episode, OrchestratorReply, ReplayRequest
 from ..executor import build_context
 from .history_cache import HistoryCache
-from .policy import DispatcherOptions, Retries
+from .policy import DispatcherOptions
+from .work_items import WorkItemRunner
 
 logger = logging.getLogger("durable_local")
 
 
-class EpisodeRunner:
+class EpisodeRunner(WorkItemRunner):
     """Runs the due episode of an instance; a store failure abandons it for a later retry."""
+
+    kind = "episode"
 
     def __init__(
         self, store: Store, registry: Registry, clock: Clock, options: DispatcherOptions, runner: FunctionRunner
     ) -> None:
-        self.store = store
-        self.runner = runner
-        self.registry = registry
-        self.clock = clock
-        self.options = options
+        super().__init__(store, registry, clock, options, runner)
         self.functions = KnownFunctions(registry.activities.keys(), registry.orchestrators.keys(), registry.entities.keys())
         self.cache = HistoryCache(options.history_cache_size, store.get_history_texts)
-        self.retries = Retries(options.backoff)
         #: episodes that delivered at least one event (a benchmark figure)
         self.episodes = 0
-        #: called after every committed episode
-        self.on_commit: Callable[[], None] | None = None
-
-    async def run(self, instance_id: str) -> bool:
-        """Run one work item for ``instance_id``; True when something was committed.
-
-        Never raises: a stale commit is dropped (another writer won), anything else abandons the
-        work item, which stays queued and is retried after the back-off policy's delay.
-        """
-        try:
-            committed = await self._run(instance_id)
-        except StaleCompletion as err:
-            logger.warning("%s: dropped a stale episode: %s", instance_id, err)
-            return True
-        except Exception:
-            delay = self.retries.failed(instance_id)
-            logger.exception("%s: episode abandoned; retrying in %.2fs", instance_id, delay)
-            return False
-        self.retries.succeeded(instance_id)
-        return committed
 
     async def _run(self, instance_id: str) -> bool:
         record = self.store.get_instance(instance_id)
