@@ -22,6 +22,7 @@ from typing import cast
 from aiohttp import web
 
 from .engine.dispatch import Dispatcher, DispatcherOptions
+from .engine.dispatch.policy import DEFAULT_MAX_EPISODES
 from .engine.entities import DEFAULT_BATCH_SIZE as DEFAULT_ENTITY_BATCH_SIZE
 from .frontends.dashboard import DASHBOARD_PATH, setup_dashboard
 from .frontends.http import create_app
@@ -95,7 +96,7 @@ def create_host(
     hub = hub_name or registry.host.hub_name or os.environ.get("WEBSITE_SITE_NAME") or DEFAULT_HUB
     options = DispatcherOptions(
         max_activities=limit,
-        max_episodes=int(durable.get("maxConcurrentOrchestratorFunctions") or DispatcherOptions.max_episodes),
+        max_episodes=int(durable.get("maxConcurrentOrchestratorFunctions") or DEFAULT_MAX_EPISODES),
         timer_settings=timer_settings,
         entity_batch_size=int(durable.get("maxEntityOperationBatchSize") or DEFAULT_ENTITY_BATCH_SIZE),
         hub_name=hub,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -22,6 +23,11 @@ class BackoffPolicy:
         return min(self.max_s, self.initial_s * self.factor**attempt)
 
 
+#: ``maxConcurrentOrchestratorFunctions`` when host.json sets none: 10 per core (the extension's
+#: default outside the Consumption plan)
+DEFAULT_MAX_EPISODES = 10 * (os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class DispatcherOptions:
     """How the dispatcher runs work; defaults suit a development machine."""
@@ -29,8 +35,8 @@ class DispatcherOptions:
     #: activities running at once (host.json ``maxConcurrentActivityFunctions``)
     max_activities: int = 10
     #: orchestrator episodes and entity batches running at once (host.json
-    #: ``maxConcurrentOrchestratorFunctions``; the extension's default is 10 per core)
-    max_episodes: int = 20
+    #: ``maxConcurrentOrchestratorFunctions``; the extension's default outside Consumption: 10 per core)
+    max_episodes: int = field(default_factory=lambda: DEFAULT_MAX_EPISODES)
     #: send the Azure Storage long-timer settings to the SDK (see ``engine.executor``)
     timer_settings: bool = True
     #: longest sleep while idle, in case another process wrote the state file
