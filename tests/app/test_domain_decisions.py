@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from approval.domain import (
-    ApprovalSettings,
     Decision,
     Outcome,
     Stage,
@@ -21,18 +20,6 @@ from approval.domain import (
 )
 from approval.reminder_plan import ReminderPlan, parse_reminder_request
 from approval.validation import ValidationError
-
-SETTINGS = ApprovalSettings(
-    approval_timeout=timedelta(hours=24),
-    escalation_timeout=timedelta(hours=12),
-    escalate_to="head-of-department@contoso.com",
-)
-#: The signed-in caller who starts the approvals below.
-REQUESTER = "ada@contoso.com"
-VALID_START: dict[str, Any] = {
-    "title": "New data centre",
-    "approver": "bob@contoso.com",
-}
 
 
 def body(value: Any) -> bytes:

@@ -27,16 +27,16 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from durable_local.composition import create_host
-from durable_local.protocol import RuntimeStatus
+from durable_local.protocol import EventType, RuntimeStatus
 from durable_local.records import ActivityItem, ActivityOutcome
-from durable_local.services.clock import ManualClock
+from durable_local.services.clock import AutoSkipClock, ManualClock
 from durable_local.services.loader import Registry, load_app
 from durable_local.services.store import SqliteStore
 from durable_local.testing import TestHost
@@ -169,6 +169,34 @@ async def test_a_store_failure_inside_an_episode_rolls_it_back_and_the_retry_com
     assert store.after == store.before
     assert history_problems(history) == []
     assert dict(chain_blueprint.RUNS) == dict.fromkeys(run_keys(instance_id), 1)
+
+
+async def test_an_auto_skip_clock_does_not_skip_past_an_episode_waiting_to_be_retried(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # Two starts in one pass: timer_chain's first episode commits (its timer is a minute away),
+    # chain's first episode (the second commit) fails and backs off. The host is then idle but
+    # for that retry: virtual time must stay where it is until chain's episode has committed.
+    store = FaultyStore(tmp_path / "state.sqlite", "commit", 2)
+    clock = AutoSkipClock()
+    host = create_host(registry, store=store, clock=clock, bindings=object())
+    await start(TestHost(host, session=None), "timer_chain", {"seed": 9}, "timers")  # type: ignore[arg-type]
+    await start(TestHost(host, session=None), "chain", {"seed": 5, "steps": 2}, "chain")  # type: ignore[arg-type]
+    host.dispatcher.start()
+    try:
+        running = TestHost(host, session=None)  # type: ignore[arg-type]
+        assert (await running.wait_for("chain", timeout=10)).runtime_status is RuntimeStatus.COMPLETED
+        assert (await running.wait_for("timers", timeout=10)).runtime_status is RuntimeStatus.COMPLETED
+        history = await running.history("chain")
+    finally:
+        await host.dispatcher.stop()
+        store.close()
+    assert store.fired == 1, "the fault was not injected"
+    started = next(e for e in history if e["EventType"] == EventType.EXECUTION_STARTED)
+    first_episode = next(e for e in history if e["EventType"] == EventType.ORCHESTRATOR_STARTED)
+    # The auto-skip clock also runs in real time (milliseconds here); a skip would be the minute.
+    waited = datetime.fromisoformat(first_episode["Timestamp"][:26]) - datetime.fromisoformat(started["Timestamp"][:26])
+    assert waited < timedelta(seconds=30), f"time skipped {waited} before the retried episode ran"
 
 
 # -- complete_activity ----------------------------------------------------------------------

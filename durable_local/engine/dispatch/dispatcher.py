@@ -182,12 +182,15 @@ class Dispatcher:
                 and self.store.pending_activity_count() == 0
                 and not self._sources_pending()
             ):
-                if self.clock.skips_when_idle:
+                backing_off = bool(self.episode_runner.retries or self.entity_runner.retries)
+                # A work item waiting to be retried is due now: time may not skip past it (the
+                # next due time counts only messages still to become visible).
+                if self.clock.skips_when_idle and not backing_off:
                     due = self.next_due_at()
                     if due is not None and due > self.clock.now():
                         self.clock.skip_to(due)
                         continue
-                if not self.episode_runner.retries and not self.entity_runner.retries:
+                if not backing_off:
                     self._idle.set()
             await self._sleep_until_work()
 
